@@ -1,0 +1,23 @@
+export { createPrismaClient, type PrismaClient } from './client.js';
+export { connectClient, ensureDatabase, quoteIdentifier } from './connection/connect.js';
+export { DatabaseSetupError, type DatabaseTarget, parseDatabaseUrl } from './connection/database-url.js';
+export { redactUrl } from './connection/redact-url.js';
+export type {
+  ApiKey,
+  Attempt,
+  Batch,
+  Query,
+  RouterArtifact,
+  WebhookDelivery,
+} from './generated/prisma/client.js';
+export { Prisma } from './generated/prisma/client.js';
+export {
+  AttemptOutcome,
+  AttemptRole,
+  BatchStatus,
+  QueryStatus,
+  WebhookStatus,
+} from './generated/prisma/enums.js';
+export { type MigrationFile, readMigrations } from './migrations/read-migrations.js';
+export { type MigrationRunResult, runMigrations } from './migrations/run-migrations.js';
+export { defaultMigrationsDirectory } from './paths.js';
