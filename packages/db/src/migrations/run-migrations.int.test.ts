@@ -67,7 +67,9 @@ describe('runMigrations', () => {
   it('serialises two concurrent runs: each migration applied exactly once', async () => {
     const database = await emptyDatabase();
     const runs = await Promise.all(
-      [0, 1, 2].map(() => runMigrations({ databaseUrl: database.url, migrationsDirectory: defaultMigrationsDirectory })),
+      [0, 1, 2].map(() =>
+        runMigrations({ databaseUrl: database.url, migrationsDirectory: defaultMigrationsDirectory }),
+      ),
     );
     const expected = (await readMigrations(defaultMigrationsDirectory)).map((migration) => migration.name);
     const appliedByAll = runs.flatMap((run) => run.applied).sort();

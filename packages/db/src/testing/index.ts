@@ -29,7 +29,8 @@ export async function createTestDatabase(options: { migrate?: boolean; prefix?: 
   const url = base.toString();
   const target = parseDatabaseUrl(url);
   await ensureDatabase(target);
-  if (options.migrate ?? true) await runMigrations({ databaseUrl: url, migrationsDirectory: defaultMigrationsDirectory });
+  if (options.migrate ?? true)
+    await runMigrations({ databaseUrl: url, migrationsDirectory: defaultMigrationsDirectory });
   return {
     url,
     name,
