@@ -21,3 +21,11 @@ export {
 export { type MigrationFile, readMigrations } from './migrations/read-migrations.js';
 export { type MigrationRunResult, runMigrations } from './migrations/run-migrations.js';
 export { defaultMigrationsDirectory } from './paths.js';
+export {
+  type AttemptKey,
+  type AttemptSettlement,
+  type BeginAttemptResult,
+  beginAttempt,
+  listAttempts,
+  settleAttempt,
+} from './repositories/ledger.js';

@@ -1,1 +1,37 @@
-export {};
+export {
+  type CallJob,
+  callJobSchema,
+  type DecideJob,
+  decideJobSchema,
+  defaultRetrySettings,
+  jobIds,
+  QUEUE_NAMES,
+  type QueueName,
+  type RetrySettings,
+  type RouteJob,
+  routeJobSchema,
+  type WebhookJob,
+  webhookJobSchema,
+} from './catalog.js';
+export { createRedisConnection } from './connection.js';
+export { decideQuery } from './pipeline/decide-query.js';
+export type {
+  GatewayError,
+  GatewayInput,
+  GatewayResult,
+  Logger,
+  ModelGateway,
+  PipelineDeps,
+  QueryOptions,
+  RoutableQuery,
+} from './pipeline/deps.js';
+export { completeQuery, failQuery } from './pipeline/finalize-query.js';
+export { attemptToObservation, settledObservations } from './pipeline/observations.js';
+export { performCall, RetryableCallError } from './pipeline/perform-call.js';
+export { routeQuery } from './pipeline/route-query.js';
+export { createQueues, type QueueSettings, type Queues } from './queues.js';
+export { defaultReconcileSettings, type ReconcileSettings, reconcileQueries } from './reconcile.js';
+export { type CallbackUrlCheck, checkCallbackUrl } from './webhooks/callback-url.js';
+export { deliverWebhook, type WebhookSettings } from './webhooks/deliver-webhook.js';
+export { signWebhook, verifyWebhookSignature } from './webhooks/sign-webhook.js';
+export { type RunningWorkers, startWorkers, WORKER_ROLES, type WorkerRole, type WorkerSettings } from './workers.js';

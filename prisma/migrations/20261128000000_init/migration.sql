@@ -25,6 +25,7 @@ CREATE TABLE "queries" (
     "status" "QueryStatus" NOT NULL DEFAULT 'queued',
     "plan" JSONB,
     "answer" TEXT,
+    "outcome" JSONB,
     "answer_model" TEXT,
     "total_cost_usd" DECIMAL(20,12) NOT NULL DEFAULT 0,
     "max_cost_usd" DECIMAL(20,12),

@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import type { PrismaClient } from '@switchyard/db';
+import { checkCallbackUrl, type Queues } from '@switchyard/queues';
+import { z } from 'zod';
+import { errorResponse, type HttpResult } from '../http/error-response.js';
+
+/** Body of POST /v1/queries. */
+export const createQueryBodySchema = z.strictObject({
+  prompt: z.string().min(1, 'prompt must not be empty').max(1_000_000),
+  system: z.string().max(200_000).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  /** Per-query budget in USD over every call the cascade makes. */
+  maxCostUsd: z.number().positive().max(1_000).optional(),
+  /** Cost/accuracy knob in [0,1]. */
+  quality: z.number().min(0).max(1).optional(),
+  callbackUrl: z.string().max(2_048).optional(),
+});
+
+export interface CreateQueryDeps {
+  prisma: PrismaClient;
+  queues: Queues;
+  allowPrivateCallbacks: boolean;
+  logger: { warn(object: object, message?: string): void };
+}
+
+/**
+ * POST /v1/queries: validates, writes the query row (the source of truth) and then enqueues its route
+ * job. If Redis is down after the row is written, the query stays `queued` and the workers'
+ * reconciler enqueues it later: an accepted query is never lost.
+ */
+export async function createQuery(
+  deps: CreateQueryDeps,
+  body: unknown,
+  idempotencyKeyHeader: string | undefined,
+): Promise<HttpResult> {
+  const parsed = createQueryBodySchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || undefined;
+    return errorResponse(400, 'invalid_request', issue ? `${field ?? 'body'}: ${issue.message}` : 'invalid body', {
+      field: field ?? null,
+      issues: parsed.error.issues.map((item) => ({ field: item.path.join('.'), message: item.message })),
+    });
+  }
+  const request = parsed.data;
+  if (idempotencyKeyHeader !== undefined && (idempotencyKeyHeader.length === 0 || idempotencyKeyHeader.length > 255)) {
+    return errorResponse(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters', {
+      field: 'Idempotency-Key',
+    });
+  }
+  if (request.callbackUrl !== undefined) {
+    const check = await checkCallbackUrl(request.callbackUrl, { allowPrivate: deps.allowPrivateCallbacks });
+    if (!check.ok) return errorResponse(400, check.code, check.message, { field: 'callbackUrl' });
+  }
+  const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
+  const idempotencyKey = idempotencyKeyHeader === undefined ? null : `anon:${idempotencyKeyHeader}`;
+
+  if (idempotencyKey !== null) {
+    const existing = await deps.prisma.query.findUnique({ where: { idempotencyKey } });
+    if (existing) return replay(existing, requestHash);
+  }
+  let query: { id: string; status: string; requestHash: string | null };
+  try {
+    query = await deps.prisma.query.create({
+      data: {
+        prompt: request.prompt,
+        system: request.system ?? null,
+        options: {
+          ...(request.metadata === undefined ? {} : { metadata: request.metadata as object }),
+          ...(request.quality === undefined ? {} : { quality: request.quality }),
+        },
+        maxCostUsd: request.maxCostUsd ?? null,
+        callbackUrl: request.callbackUrl ?? null,
+        idempotencyKey,
+        requestHash,
+      },
+      select: { id: true, status: true, requestHash: true },
+    });
+  } catch (error) {
+    // Two requests with one key raced; the other one created the row.
+    if ((error as { code?: string }).code === 'P2002' && idempotencyKey !== null) {
+      const existing = await deps.prisma.query.findUniqueOrThrow({ where: { idempotencyKey } });
+      return replay(existing, requestHash);
+    }
+    throw error;
+  }
+  try {
+    await deps.queues.enqueueRoute(query.id);
+  } catch (error) {
+    deps.logger.warn(
+      { queryId: query.id, error: (error as Error).message },
+      'enqueue failed; the reconciler will retry',
+    );
+  }
+  return { status: 202, body: { id: query.id, status: query.status } };
+}
+
+function replay(existing: { id: string; status: string; requestHash: string | null }, requestHash: string): HttpResult {
+  if (existing.requestHash !== requestHash) {
+    return errorResponse(409, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request body', {
+      field: 'Idempotency-Key',
+      queryId: existing.id,
+    });
+  }
+  return {
+    status: 202,
+    body: { id: existing.id, status: existing.status },
+    headers: { 'idempotent-replayed': 'true' },
+  };
+}
+
+/** JSON with sorted keys, so equal bodies hash equal whatever their key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

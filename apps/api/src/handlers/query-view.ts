@@ -1,0 +1,41 @@
+import type { Attempt, Query } from '@switchyard/db';
+
+/** The public JSON of a query (GET /v1/queries/:id), with every attempt made for it. */
+export function queryView(query: Query, attempts: Attempt[]) {
+  const plan = query.plan as { stages?: { model: string }[] } | null;
+  const outcome = query.outcome as { outcome?: string; reason?: string; verdicts?: unknown[] } | null;
+  return {
+    id: query.id,
+    status: query.status,
+    ...(query.answer === null ? {} : { answer: query.answer }),
+    ...(query.answerModel === null ? {} : { model: query.answerModel }),
+    costUsd: query.totalCostUsd.toFixed(),
+    ...(query.maxCostUsd === null ? {} : { maxCostUsd: query.maxCostUsd.toFixed() }),
+    ...(plan === null ? {} : { plan }),
+    stages: (plan?.stages ?? []).map((stage, index) => ({
+      stage: index,
+      model: stage.model,
+      verdict: (outcome?.verdicts ?? []).find((verdict) => (verdict as { stage?: number }).stage === index) ?? null,
+    })),
+    ...(outcome === null ? {} : { outcome: outcome.outcome, reason: outcome.reason }),
+    attempts: attempts.map((attempt) => ({
+      role: attempt.role,
+      model: attempt.model,
+      provider: attempt.provider,
+      stage: attempt.stage,
+      slot: attempt.slot,
+      inputTokens: attempt.inputTokens,
+      outputTokens: attempt.outputTokens,
+      costUsd: attempt.costUsd === null ? null : attempt.costUsd.toFixed(),
+      latencyMs: attempt.latencyMs,
+      outcome: attempt.outcome,
+      ...(attempt.errorCode === null ? {} : { errorCode: attempt.errorCode }),
+      ...(attempt.score === null ? {} : { score: attempt.score }),
+      ...(attempt.providerRequestId === null ? {} : { providerRequestId: attempt.providerRequestId }),
+    })),
+    ...(query.errorCode === null ? {} : { error: { code: query.errorCode, message: query.errorMessage } }),
+    ...(query.callbackUrl === null ? {} : { callbackUrl: query.callbackUrl }),
+    createdAt: query.createdAt.toISOString(),
+    ...(query.completedAt === null ? {} : { completedAt: query.completedAt.toISOString() }),
+  };
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+const booleanString = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+/** Worker environment, read once at start-up. */
+export const workerEnvSchema = z.object({
+  /** Postgres: queries, plans, the attempt ledger. */
+  DATABASE_URL: z.string().default('postgresql://postgres@127.0.0.1:5432/switchyard'),
+  /** Redis holding the queues. */
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** Key prefix of every queue; API and workers of one deployment must agree. */
+  SWITCHYARD_QUEUE_PREFIX: z.string().min(1).default('switchyard'),
+  /** Comma-separated roles this process runs: router, cascade, webhook (default all three). */
+  SWITCHYARD_WORKER_ROLES: z.string().default('router,cascade,webhook'),
+  /** Jobs in flight per role. */
+  SWITCHYARD_ROUTER_CONCURRENCY: z.coerce.number().int().positive().default(8),
+  SWITCHYARD_CASCADE_CONCURRENCY: z.coerce.number().int().positive().default(16),
+  SWITCHYARD_WEBHOOK_CONCURRENCY: z.coerce.number().int().positive().default(8),
+  /** JSON model registry file (see README, "Models"). Takes precedence over SWITCHYARD_REPLAY. */
+  SWITCHYARD_MODELS: z.string().optional(),
+  /** Dataset folder or .jsonl to replay recorded responses from; its models.json is the pool. */
+  SWITCHYARD_REPLAY: z.string().optional(),
+  /** Simulated latency of each replayed call, ms. */
+  SWITCHYARD_REPLAY_LATENCY_MS: z.coerce.number().int().nonnegative().default(0),
+  /** Default cost/accuracy knob in [0,1] for queries that give none. */
+  SWITCHYARD_QUALITY: z.coerce.number().min(0).max(1).default(0.5),
+  /** Timeout of one model call, ms. */
+  SWITCHYARD_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /** Tries of one model call (retryable errors only), including the first. */
+  SWITCHYARD_CALL_ATTEMPTS: z.coerce.number().int().positive().default(5),
+  /** First retry delay of a model call, ms; doubles each retry unless the provider says retry-after. */
+  SWITCHYARD_CALL_BACKOFF_MS: z.coerce.number().int().nonnegative().default(1_000),
+  /** HMAC secret for signing callbacks. Required when any query has a callbackUrl. */
+  SWITCHYARD_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** Allow callbacks to loopback/private addresses (operators; tests). */
+  SWITCHYARD_ALLOW_PRIVATE_CALLBACKS: booleanString.default(false),
+  /** How often the reconciler re-enqueues work Redis lost, ms (0 = off). */
+  SWITCHYARD_RECONCILE_INTERVAL_MS: z.coerce.number().int().nonnegative().default(30_000),
+  /** pino log level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type WorkerEnv = z.infer<typeof workerEnvSchema>;
+
+/** Parses the environment, or exits with one line per bad variable. */
+export function readWorkerEnv(environment: NodeJS.ProcessEnv = process.env): WorkerEnv {
+  const parsed = workerEnvSchema.safeParse(environment);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    console.error(`error: environment variable ${issue.path.join('.')}: ${issue.message}`);
+  }
+  process.exit(2);
+}

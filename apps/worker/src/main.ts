@@ -1,0 +1,120 @@
+/**
+ * Worker process: runs the router, cascade and/or webhook roles (SWITCHYARD_WORKER_ROLES) and the
+ * reconciler. SIGTERM/SIGINT stop taking jobs and wait for the active ones.
+ */
+import { createPrismaClient, redactUrl } from '@switchyard/db';
+import {
+  createQueues,
+  defaultReconcileSettings,
+  reconcileQueries,
+  startWorkers,
+  WORKER_ROLES,
+  type WorkerRole,
+} from '@switchyard/queues';
+import { pino } from 'pino';
+import { readWorkerEnv } from './env.js';
+import { createModelSetup } from './model-gateway.js';
+import { createPlanQuery } from './router.js';
+
+const env = readWorkerEnv();
+const logger = pino({ level: env.LOG_LEVEL, base: { app: 'worker' } });
+
+const roles = env.SWITCHYARD_WORKER_ROLES.split(',')
+  .map((role) => role.trim())
+  .filter(Boolean);
+const unknownRoles = roles.filter((role) => !WORKER_ROLES.includes(role as WorkerRole));
+if (unknownRoles.length > 0 || roles.length === 0) {
+  console.error(
+    `error: SWITCHYARD_WORKER_ROLES: unknown role(s) ${unknownRoles.join(', ') || '(none given)'}; use any of ${WORKER_ROLES.join(', ')}`,
+  );
+  process.exit(2);
+}
+if (roles.includes('webhook') && !env.SWITCHYARD_WEBHOOK_SECRET) {
+  logger.warn('SWITCHYARD_WEBHOOK_SECRET is not set: callbacks are signed with a random per-process secret');
+}
+
+let setup: Awaited<ReturnType<typeof createModelSetup>>;
+try {
+  setup = await createModelSetup({
+    modelsFile: env.SWITCHYARD_MODELS,
+    replay: env.SWITCHYARD_REPLAY,
+    replayLatencyMs: env.SWITCHYARD_REPLAY_LATENCY_MS,
+    callTimeoutMs: env.SWITCHYARD_CALL_TIMEOUT_MS,
+    env: process.env,
+  });
+} catch (error) {
+  console.error(`error: cannot configure models: ${(error as Error).message}`);
+  process.exit(2);
+}
+
+const prisma = createPrismaClient({ databaseUrl: env.DATABASE_URL });
+const queues = createQueues({
+  redisUrl: env.REDIS_URL,
+  prefix: env.SWITCHYARD_QUEUE_PREFIX,
+  retry: {
+    callAttempts: env.SWITCHYARD_CALL_ATTEMPTS,
+    callBackoffMs: env.SWITCHYARD_CALL_BACKOFF_MS,
+    webhookAttempts: 8,
+    webhookBackoffMs: 2_000,
+  },
+});
+const deps = {
+  prisma,
+  queues,
+  models: setup.gateway,
+  planQuery: createPlanQuery(setup.pool, env.SWITCHYARD_QUALITY),
+  logger,
+};
+const running = startWorkers(deps, {
+  roles: roles as WorkerRole[],
+  concurrency: {
+    router: env.SWITCHYARD_ROUTER_CONCURRENCY,
+    cascade: env.SWITCHYARD_CASCADE_CONCURRENCY,
+    webhook: env.SWITCHYARD_WEBHOOK_CONCURRENCY,
+  },
+  webhooks: {
+    signingSecret: env.SWITCHYARD_WEBHOOK_SECRET ?? crypto.randomUUID(),
+    allowPrivateTargets: env.SWITCHYARD_ALLOW_PRIVATE_CALLBACKS,
+    timeoutMs: 10_000,
+  },
+});
+logger.info(
+  {
+    roles,
+    models: setup.pool,
+    source: setup.description,
+    database: redactUrl(env.DATABASE_URL),
+    redis: redactUrl(env.REDIS_URL),
+    prefix: env.SWITCHYARD_QUEUE_PREFIX,
+  },
+  'worker started',
+);
+
+let reconcileTimer: NodeJS.Timeout | undefined;
+if (env.SWITCHYARD_RECONCILE_INTERVAL_MS > 0 && roles.includes('router')) {
+  const sweep = async () => {
+    try {
+      const result = await reconcileQueries(deps, defaultReconcileSettings);
+      if (result.requeued + result.recovered > 0) logger.info(result, 'reconciled queries');
+    } catch (error) {
+      logger.warn({ error: (error as Error).message }, 'reconcile sweep failed');
+    }
+  };
+  reconcileTimer = setInterval(sweep, env.SWITCHYARD_RECONCILE_INTERVAL_MS);
+  reconcileTimer.unref();
+}
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping: finishing active jobs');
+  if (reconcileTimer) clearInterval(reconcileTimer);
+  await running.close();
+  await queues.close();
+  await prisma.$disconnect();
+  logger.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

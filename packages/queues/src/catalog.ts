@@ -1,0 +1,90 @@
+import type { DefaultJobOptions } from 'bullmq';
+import { z } from 'zod';
+
+/** The queues of the system. Names are literal; a deployment separates them with a prefix. */
+export const QUEUE_NAMES = { route: 'route', cascade: 'cascade', webhook: 'webhook' } as const;
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+const uuid = z.string().uuid();
+
+/** route: classify one query and store its plan. */
+export const routeJobSchema = z.object({ queryId: uuid });
+export type RouteJob = z.infer<typeof routeJobSchema>;
+
+/** cascade/call: one model or judge call, keyed like its ledger row. */
+export const callJobSchema = z.object({
+  queryId: uuid,
+  stage: z.number().int().nonnegative(),
+  role: z.enum(['answer', 'judge']),
+  slot: z.number().int().nonnegative(),
+  model: z.string().min(1),
+  input: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('query') }),
+    z.object({
+      kind: z.literal('messages'),
+      system: z.string().optional(),
+      messages: z.array(z.object({ role: z.enum(['user', 'assistant']), content: z.string() })).min(1),
+    }),
+  ]),
+});
+export type CallJob = z.infer<typeof callJobSchema>;
+
+/** cascade/decide: aggregate what the calls so far observed; accept, escalate or finish. */
+export const decideJobSchema = z.object({ queryId: uuid, round: z.number().int().nonnegative() });
+export type DecideJob = z.infer<typeof decideJobSchema>;
+
+/** webhook/deliver: one signed callback delivery. */
+export const webhookJobSchema = z.object({ deliveryId: uuid });
+export type WebhookJob = z.infer<typeof webhookJobSchema>;
+
+export type CascadeJobName = 'call' | 'decide';
+
+/**
+ * Job ids derive from database rows, so enqueueing the same work twice is a no-op.
+ * (BullMQ forbids ':' in custom ids.)
+ */
+export const jobIds = {
+  route: (queryId: string) => `route_${queryId}`,
+  call: (job: Pick<CallJob, 'queryId' | 'stage' | 'role' | 'slot'>) =>
+    `call_${job.queryId}_${job.stage}_${job.role}_${job.slot}`,
+  decide: (queryId: string, round: number) => `decide_${queryId}_${round}`,
+  webhook: (deliveryId: string) => `webhook_${deliveryId}`,
+};
+
+/** Retry settings for provider calls; the backoff honours a provider's `retry-after`. */
+export interface RetrySettings {
+  /** Tries of one call job, including the first. */
+  callAttempts: number;
+  /** First backoff delay; doubles per retry unless the provider said how long to wait. */
+  callBackoffMs: number;
+  webhookAttempts: number;
+  webhookBackoffMs: number;
+}
+
+export const defaultRetrySettings: RetrySettings = {
+  callAttempts: 5,
+  callBackoffMs: 1_000,
+  webhookAttempts: 8,
+  webhookBackoffMs: 2_000,
+};
+
+/** Keep finished jobs long enough that a duplicate enqueue finds them and is ignored. */
+const keep: Pick<DefaultJobOptions, 'removeOnComplete' | 'removeOnFail'> = {
+  removeOnComplete: { age: 24 * 3600, count: 100_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export function defaultJobOptions(queue: QueueName, retry: RetrySettings): DefaultJobOptions {
+  switch (queue) {
+    case 'route':
+      return { ...keep, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } };
+    case 'cascade':
+      return { ...keep, attempts: retry.callAttempts, backoff: { type: 'provider', delay: retry.callBackoffMs } };
+    case 'webhook':
+      return {
+        ...keep,
+        attempts: retry.webhookAttempts,
+        backoff: { type: 'exponential', delay: retry.webhookBackoffMs },
+      };
+  }
+}

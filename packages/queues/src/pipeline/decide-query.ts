@@ -1,0 +1,92 @@
+import { type CallRequest, nextCascadeStep, planSchema } from '@switchyard/core';
+import { listAttempts } from '@switchyard/db';
+import type { DecideJob } from '../catalog.js';
+import type { GatewayInput, PipelineDeps } from './deps.js';
+import { completeQuery, failQuery } from './finalize-query.js';
+import { settledObservations } from './observations.js';
+
+/**
+ * One decide step: reads the plan and the settled ledger, asks the cascade policy for the next step,
+ * and either enqueues the calls it wants (with the next decide step as their parent) or finalizes.
+ * Everything is derived from the database, so a repeated or recovered decide job does the same thing.
+ */
+export async function decideQuery(deps: PipelineDeps, job: DecideJob): Promise<string> {
+  const { prisma } = deps;
+  const query = await prisma.query.findUnique({ where: { id: job.queryId } });
+  if (!query) return 'missing';
+  if (query.status === 'completed' || query.status === 'failed') return 'already-final';
+  if (query.plan === null) {
+    await deps.queues.enqueueRoute(query.id);
+    return 'not-routed';
+  }
+  const plan = planSchema.parse(query.plan);
+  const attempts = await listAttempts(prisma, query.id);
+  const observations = settledObservations(attempts);
+  const input: GatewayInput = { prompt: query.prompt, ...(query.system ? { system: query.system } : {}) };
+  const step = nextCascadeStep(plan, observations, {
+    worstCaseCostUsd: (request: CallRequest) => {
+      try {
+        return deps.models.worstCaseCostUsd(request.model, inputOf(request, input));
+      } catch {
+        // An unknown model is refused when its call runs; it must not stop the policy here.
+        return '0';
+      }
+    },
+  });
+
+  if (step.kind === 'calls') {
+    const settledKeys = new Set(attempts.filter((a) => a.outcome !== 'started').map((a) => keyOf(a)));
+    const pending = step.calls.filter((call) => !settledKeys.has(keyOf(call)));
+    if (pending.length === 0) {
+      // Every requested call is already settled (a recovered job): decide again at once.
+      await deps.queues.enqueueDecide({ queryId: query.id, round: job.round + 1 });
+      return 'redecide';
+    }
+    if (query.status !== 'running') await prisma.query.update({ where: { id: query.id }, data: { status: 'running' } });
+    await deps.queues.enqueueCallsThenDecide(
+      { queryId: query.id, round: job.round + 1 },
+      pending.map((call) => ({ queryId: query.id, ...call })),
+    );
+    return `calls:${pending.length}`;
+  }
+
+  if (step.outcome === 'failed' || step.answerFrom === null || step.answer === null) {
+    const reasons = attempts
+      .filter((attempt) => attempt.outcome === 'failed')
+      .map(
+        (attempt) =>
+          `${attempt.model}: ${attempt.errorCode}${attempt.errorMessage ? ` (${attempt.errorMessage})` : ''}`,
+      );
+    await failQuery(
+      deps,
+      query.id,
+      step.outcome === 'budget' ? 'budget_exhausted' : 'no_answer',
+      `${step.reason}${reasons.length > 0 ? `; ${reasons.join('; ')}` : ''}`,
+      step.verdicts,
+    );
+    return 'failed';
+  }
+  await completeQuery(deps, query.id, {
+    answer: step.answer,
+    answerModel: step.answerFrom,
+    outcome: step.outcome,
+    reason: step.reason,
+    extractedAnswer: step.extractedAnswer,
+    stage: step.stage,
+    verdicts: step.verdicts,
+  });
+  return step.outcome;
+}
+
+function inputOf(request: CallRequest, queryInput: GatewayInput): GatewayInput {
+  if (request.input.kind === 'query') return queryInput;
+  return {
+    prompt: '',
+    messages: request.input.messages,
+    ...(request.input.system ? { system: request.input.system } : {}),
+  };
+}
+
+function keyOf(call: { stage: number; role: string; slot: number }): string {
+  return `${call.stage}/${call.role}/${call.slot}`;
+}

@@ -1,0 +1,25 @@
+import type { CallObservation } from '@switchyard/core';
+import type { Attempt } from '@switchyard/db';
+
+/** A settled ledger row as the cascade policy sees it. */
+export function attemptToObservation(attempt: Attempt): CallObservation {
+  if (attempt.role === 'classify') throw new Error('classification attempts are not cascade observations');
+  return {
+    stage: attempt.stage,
+    role: attempt.role,
+    slot: attempt.slot,
+    model: attempt.model,
+    ok: attempt.outcome === 'succeeded',
+    ...(attempt.output === null ? {} : { text: attempt.output }),
+    costUsd: attempt.costUsd === null ? '0' : attempt.costUsd.toFixed(),
+    ...(attempt.errorCode === null ? {} : { errorCode: attempt.errorCode }),
+    ...(attempt.errorMessage === null ? {} : { errorMessage: attempt.errorMessage }),
+  };
+}
+
+/** Every settled answer/judge attempt of a query, as observations. */
+export function settledObservations(attempts: Attempt[]): CallObservation[] {
+  return attempts
+    .filter((attempt) => attempt.outcome !== 'started' && attempt.role !== 'classify')
+    .map(attemptToObservation);
+}

@@ -1,0 +1,42 @@
+import { planSchema } from '@switchyard/core';
+import type { RouteJob } from '../catalog.js';
+import type { PipelineDeps, QueryOptions } from './deps.js';
+import { failQuery } from './finalize-query.js';
+
+/**
+ * Routes one query: asks the router for a plan, stores it, and starts the cascade (decide round 0).
+ * Re-running it for a query already past routing only re-enqueues round 0, which is then a no-op.
+ */
+export async function routeQuery(deps: PipelineDeps, job: RouteJob): Promise<void> {
+  const { prisma } = deps;
+  const query = await prisma.query.findUnique({ where: { id: job.queryId } });
+  if (!query) {
+    deps.logger.warn({ queryId: job.queryId }, 'route job for a query that does not exist');
+    return;
+  }
+  if (query.status === 'completed' || query.status === 'failed') return;
+  if (query.plan === null) {
+    await prisma.query.update({ where: { id: query.id }, data: { status: 'routing' } });
+    let plan: unknown;
+    try {
+      plan = await deps.planQuery({
+        id: query.id,
+        prompt: query.prompt,
+        system: query.system,
+        options: (query.options ?? {}) as QueryOptions,
+        maxCostUsd: query.maxCostUsd === null ? null : query.maxCostUsd.toFixed(),
+      });
+    } catch (error) {
+      await failQuery(
+        deps,
+        query.id,
+        'routing_failed',
+        `the router could not plan this query: ${(error as Error).message}`,
+      );
+      return;
+    }
+    const parsed = planSchema.parse(plan);
+    await prisma.query.update({ where: { id: query.id }, data: { plan: parsed, status: 'running' } });
+  }
+  await deps.queues.enqueueDecide({ queryId: query.id, round: 0 });
+}

@@ -1,0 +1,95 @@
+import { FlowProducer, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  type CallJob,
+  callJobSchema,
+  type DecideJob,
+  decideJobSchema,
+  defaultJobOptions,
+  defaultRetrySettings,
+  jobIds,
+  QUEUE_NAMES,
+  type RetrySettings,
+  routeJobSchema,
+  webhookJobSchema,
+} from './catalog.js';
+import { createRedisConnection } from './connection.js';
+
+export interface QueueSettings {
+  redisUrl: string;
+  /** Redis key prefix of every queue; tests and side-by-side deployments use their own. */
+  prefix: string;
+  retry?: RetrySettings;
+}
+
+/** The producers of the system: the API and workers enqueue only through these. */
+export interface Queues {
+  settings: Required<QueueSettings>;
+  route: Queue;
+  cascade: Queue;
+  webhook: Queue;
+  enqueueRoute(queryId: string): Promise<void>;
+  /** Adds a decide job that runs once every call job under it has finished (a BullMQ flow). */
+  enqueueCallsThenDecide(decide: DecideJob, calls: CallJob[]): Promise<void>;
+  enqueueDecide(decide: DecideJob): Promise<void>;
+  enqueueWebhook(deliveryId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createQueues(settings: QueueSettings): Queues {
+  const full: Required<QueueSettings> = { retry: defaultRetrySettings, ...settings };
+  const connection: Redis = createRedisConnection(full.redisUrl);
+  const common = { connection, prefix: full.prefix };
+  const route = new Queue(QUEUE_NAMES.route, { ...common, defaultJobOptions: defaultJobOptions('route', full.retry) });
+  const cascadeOptions = defaultJobOptions('cascade', full.retry);
+  const cascade = new Queue(QUEUE_NAMES.cascade, { ...common, defaultJobOptions: cascadeOptions });
+  const webhook = new Queue(QUEUE_NAMES.webhook, {
+    ...common,
+    defaultJobOptions: defaultJobOptions('webhook', full.retry),
+  });
+  const flows = new FlowProducer(common);
+  const decideOptions = { ...cascadeOptions, attempts: 5, backoff: { type: 'exponential', delay: 500 } };
+
+  return {
+    settings: full,
+    route,
+    cascade,
+    webhook,
+    async enqueueRoute(queryId) {
+      const data = routeJobSchema.parse({ queryId });
+      await route.add('route', data, { jobId: jobIds.route(queryId) });
+    },
+    async enqueueCallsThenDecide(decide, calls) {
+      const parent = decideJobSchema.parse(decide);
+      await flows.add({
+        name: 'decide',
+        queueName: QUEUE_NAMES.cascade,
+        data: parent,
+        opts: { ...decideOptions, jobId: jobIds.decide(parent.queryId, parent.round) },
+        children: calls.map((call) => {
+          const data = callJobSchema.parse(call);
+          return {
+            name: 'call',
+            queueName: QUEUE_NAMES.cascade,
+            data,
+            // A call that finally fails is recorded in the ledger by its processor; the parent
+            // decide job must still run and let the plan continue without it.
+            opts: { ...cascadeOptions, jobId: jobIds.call(data), ignoreDependencyOnFailure: true },
+          };
+        }),
+      });
+    },
+    async enqueueDecide(decide) {
+      const data = decideJobSchema.parse(decide);
+      await cascade.add('decide', data, { ...decideOptions, jobId: jobIds.decide(data.queryId, data.round) });
+    },
+    async enqueueWebhook(deliveryId) {
+      const data = webhookJobSchema.parse({ deliveryId });
+      await webhook.add('deliver', data, { jobId: jobIds.webhook(deliveryId) });
+    },
+    async close() {
+      await Promise.allSettled([route.close(), cascade.close(), webhook.close(), flows.close()]);
+      connection.disconnect();
+    },
+  };
+}

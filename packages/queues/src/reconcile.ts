@@ -1,0 +1,54 @@
+import type { PipelineDeps } from './pipeline/deps.js';
+
+export interface ReconcileSettings {
+  /** A queued query older than this without progress gets its route job enqueued again. */
+  queuedAfterMs: number;
+  /** A routing/running query without ledger progress for this long gets a recovery decide job. */
+  stalledAfterMs: number;
+  /** At most this many queries per sweep. */
+  limit: number;
+}
+
+export const defaultReconcileSettings: ReconcileSettings = {
+  queuedAfterMs: 15_000,
+  stalledAfterMs: 5 * 60_000,
+  limit: 500,
+};
+
+/**
+ * Postgres is the source of truth: after Redis lost its queues (restart without persistence), or the
+ * API could not enqueue after writing the row, this sweep puts the work back. Job ids derive from
+ * rows, so re-enqueueing work that is still queued is a no-op; a recovery decide job re-derives
+ * everything from the ledger, and settled calls are never paid again.
+ */
+export async function reconcileQueries(
+  deps: PipelineDeps,
+  settings: ReconcileSettings = defaultReconcileSettings,
+  now = new Date(),
+): Promise<{ requeued: number; recovered: number }> {
+  const { prisma, queues } = deps;
+  const queued = await prisma.query.findMany({
+    where: { status: 'queued', updatedAt: { lt: new Date(now.getTime() - settings.queuedAfterMs) } },
+    select: { id: true },
+    take: settings.limit,
+    orderBy: { createdAt: 'asc' },
+  });
+  for (const query of queued) await queues.enqueueRoute(query.id);
+
+  const stalled = await prisma.query.findMany({
+    where: {
+      status: { in: ['routing', 'running'] },
+      updatedAt: { lt: new Date(now.getTime() - settings.stalledAfterMs) },
+    },
+    select: { id: true },
+    take: settings.limit,
+    orderBy: { updatedAt: 'asc' },
+  });
+  // A round number no regular decide job uses, fresh per sweep.
+  const recoveryRound = 1_000_000_000 + Math.floor(now.getTime() / 1000);
+  for (const query of stalled) {
+    await prisma.query.update({ where: { id: query.id }, data: { updatedAt: now } });
+    await queues.enqueueDecide({ queryId: query.id, round: recoveryRound });
+  }
+  return { requeued: queued.length, recovered: stalled.length };
+}

@@ -1,0 +1,120 @@
+import { type Job, type MinimalJob, UnrecoverableError, Worker } from 'bullmq';
+import { callJobSchema, decideJobSchema, QUEUE_NAMES, routeJobSchema, webhookJobSchema } from './catalog.js';
+import { createRedisConnection } from './connection.js';
+import { decideQuery } from './pipeline/decide-query.js';
+import type { PipelineDeps } from './pipeline/deps.js';
+import { performCall, RetryableCallError } from './pipeline/perform-call.js';
+import { routeQuery } from './pipeline/route-query.js';
+import { deliverWebhook, type WebhookSettings } from './webhooks/deliver-webhook.js';
+
+export type WorkerRole = 'router' | 'cascade' | 'webhook';
+export const WORKER_ROLES: readonly WorkerRole[] = ['router', 'cascade', 'webhook'];
+
+export interface WorkerSettings {
+  roles: readonly WorkerRole[];
+  /** Jobs processed at once, per role. */
+  concurrency: Record<WorkerRole, number>;
+  webhooks: WebhookSettings;
+}
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Stops taking jobs and waits for the active ones to finish (graceful shutdown). */
+  close(): Promise<void>;
+}
+
+/** Exponential backoff that honours the provider's `retry-after` when it gave one. */
+function providerBackoff(attemptsMade: number, _type: string | undefined, error: Error | undefined, job?: MinimalJob) {
+  if (error instanceof RetryableCallError && error.retryAfterMs !== undefined) return error.retryAfterMs;
+  const options = job?.opts.backoff;
+  const base = typeof options === 'object' && options.delay !== undefined ? options.delay : 1_000;
+  return base * 2 ** Math.max(0, attemptsMade - 1);
+}
+
+export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): RunningWorkers {
+  const { redisUrl, prefix } = deps.queues.settings;
+  const workers: Worker[] = [];
+  const common = (role: WorkerRole) => ({
+    connection: createRedisConnection(redisUrl),
+    prefix,
+    concurrency: settings.concurrency[role],
+    // A worker that dies mid-job leaves it stalled; another worker picks it up again (the ledger
+    // makes the repeat safe), a few times before the job is failed.
+    maxStalledCount: 3,
+    settings: { backoffStrategy: providerBackoff },
+  });
+
+  if (settings.roles.includes('router')) {
+    workers.push(
+      new Worker(
+        QUEUE_NAMES.route,
+        async (job) => {
+          await routeQuery(deps, parse(routeJobSchema, job));
+        },
+        common('router'),
+      ),
+    );
+  }
+  if (settings.roles.includes('cascade')) {
+    workers.push(
+      new Worker(
+        QUEUE_NAMES.cascade,
+        async (job, _token, signal) => {
+          switch (job.name) {
+            case 'call': {
+              const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+              const observation = await performCall(deps, parse(callJobSchema, job), {
+                lastTry,
+                ...(signal ? { signal } : {}),
+              });
+              return { ok: observation.ok, costUsd: observation.costUsd, errorCode: observation.errorCode ?? null };
+            }
+            case 'decide':
+              return decideQuery(deps, parse(decideJobSchema, job));
+            default:
+              throw new UnrecoverableError(`unknown cascade job name ${job.name}`);
+          }
+        },
+        common('cascade'),
+      ),
+    );
+  }
+  if (settings.roles.includes('webhook')) {
+    workers.push(
+      new Worker(
+        QUEUE_NAMES.webhook,
+        async (job) => {
+          const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          return deliverWebhook(deps, parse(webhookJobSchema, job).deliveryId, settings.webhooks, { lastTry });
+        },
+        common('webhook'),
+      ),
+    );
+  }
+  for (const worker of workers) {
+    worker.on('failed', (job, error) => {
+      deps.logger.warn(
+        { queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, error: error.message },
+        'job failed',
+      );
+    });
+    worker.on('error', (error) => {
+      deps.logger.error({ queue: worker.name, error: error.message }, 'worker error');
+    });
+  }
+  return {
+    workers,
+    async close() {
+      await Promise.allSettled(workers.map((worker) => worker.close()));
+    },
+  };
+}
+
+function parse<T>(
+  schema: { safeParse(data: unknown): { success: true; data: T } | { success: false; error: Error } },
+  job: Job,
+): T {
+  const result = schema.safeParse(job.data);
+  if (!result.success) throw new UnrecoverableError(`invalid ${job.name} job data: ${result.error.message}`);
+  return result.data;
+}
