@@ -90,6 +90,9 @@ export interface AttemptSettlement {
  */
 export async function settleAttempt(prisma: PrismaClient, attemptId: string, settlement: AttemptSettlement) {
   return prisma.$transaction(async (tx) => {
+    // Settlements of one query are serialised on its row: the total below is a fresh SUM taken after
+    // the lock, so two calls settling at once cannot each miss the other's cost.
+    await tx.$queryRaw`SELECT 1 FROM queries WHERE id = (SELECT query_id FROM attempts WHERE id = ${attemptId}::uuid) FOR UPDATE`;
     const updated = await tx.$queryRaw<{ query_id: string; reserved_usd: Prisma.Decimal | null }[]>`
       UPDATE attempts SET outcome = ${settlement.outcome}::"AttemptOutcome", completed_at = now()
       WHERE id = ${attemptId}::uuid AND outcome = 'started'

@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postJson, repositoryRoot, type Stack, startStack, waitForQuery } from './support/stack.js';
+
+interface Recorded {
+  text: string;
+  answer: string | null;
+  correct: boolean;
+  costUsd: number;
+}
+interface RecordLine {
+  id: string;
+  prompt: string;
+  answerType: string;
+  responses: Record<string, Recorded>;
+}
+
+const datasetDirectory = path.resolve(
+  process.env.SWITCHYARD_DATASETS_DIR ?? path.join(repositoryRoot, '..', 'shared', 'datasets'),
+  'mix',
+);
+const records: RecordLine[] = readFileSync(path.join(datasetDirectory, 'train.jsonl'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .slice(0, 400)
+  .map((line) => JSON.parse(line) as RecordLine);
+
+/** USD string sum in integer pico-dollars, so the comparison has no float drift. */
+function picoUsd(value: string | number): bigint {
+  const [whole = '0', fraction = ''] = (typeof value === 'number' ? value.toFixed(12) : value).split('.');
+  return BigInt(whole) * 10n ** 12n + BigInt(fraction.padEnd(12, '0').slice(0, 12));
+}
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ SWITCHYARD_REPLAY: datasetDirectory });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('a query travels API → route → cascade → ledger on the replay provider', () => {
+  it('answers with a recorded response, one attempt per call, cost = sum of attempts = sum of recordings', async () => {
+    const sample = [records[0], records[57], records[123], records[301]].filter((record) => record !== undefined);
+    const submitted = await Promise.all(
+      sample.map(async (record) => {
+        const response = await postJson(`${stack.apiUrl}/v1/queries`, {
+          prompt: record.prompt,
+          metadata: { answerType: record.answerType, recordId: record.id },
+        });
+        expect(response.status).toBe(202);
+        return { record, id: response.body.id as string };
+      }),
+    );
+    for (const { record, id } of submitted) {
+      const query = await waitForQuery(stack.apiUrl, id);
+      expect(query.status, JSON.stringify(query.error)).toBe('completed');
+      expect(query.model).toBeDefined();
+      const answerModel = query.model as string;
+      expect(query.answer).toBe(record.responses[answerModel]?.text);
+
+      const calls = query.attempts.map((attempt) => `${attempt.stage}/${attempt.role}/${attempt.slot}`);
+      expect(new Set(calls).size).toBe(calls.length);
+      const models = query.attempts.map((attempt) => attempt.model);
+      expect(new Set(models).size, 'no model is paid twice for one query').toBe(models.length);
+      expect(query.attempts.every((attempt) => attempt.outcome === 'succeeded')).toBe(true);
+      expect(models).toContain(answerModel);
+
+      let attemptSum = 0n;
+      let recordedSum = 0n;
+      for (const attempt of query.attempts) {
+        const recorded = record.responses[attempt.model];
+        expect(recorded, `recording of ${attempt.model}`).toBeDefined();
+        expect(picoUsd(attempt.costUsd ?? '0')).toBe(picoUsd(recorded?.costUsd ?? 0));
+        attemptSum += picoUsd(attempt.costUsd ?? '0');
+        recordedSum += picoUsd(recorded?.costUsd ?? 0);
+      }
+      expect(picoUsd(query.costUsd)).toBe(attemptSum);
+      expect(attemptSum).toBe(recordedSum);
+    }
+  });
+
+  it('escalates past a first model whose answer the judges do not trust', async () => {
+    const [first, second, third] = ['gemini-1.5-flash', 'llama-3.1-8b-instruct', 'llama-3.1-70b-instruct'];
+    const record = records.find((candidate) => {
+      const [a, b, c] = [first, second, third].map((model) => candidate.responses[model as string]?.answer ?? null);
+      if (candidate.answerType !== 'number' || a === null || b === null || c === null) return false;
+      const [x, y, z] = [a, b, c].map(Number);
+      return Number.isFinite(x) && Number.isFinite(y) && y === z && x !== y;
+    });
+    expect(record, 'a record where the cheapest model disagrees with the next two').toBeDefined();
+    if (!record) return;
+    const response = await postJson(`${stack.apiUrl}/v1/queries`, {
+      prompt: record.prompt,
+      metadata: { answerType: record.answerType },
+    });
+    const query = (await waitForQuery(stack.apiUrl, response.body.id as string)) as Awaited<
+      ReturnType<typeof waitForQuery>
+    > & { stages: { model: string; verdict: { decision: string } | null }[] };
+    expect(query.status).toBe('completed');
+    expect(query.stages[0]?.verdict?.decision).toBe('escalate');
+    expect(query.model).not.toBe(first);
+    expect(query.answer).toBe(record.responses[query.model as string]?.text);
+  });
+
+  it('creates one query for the same Idempotency-Key, and refuses the key with another body', async () => {
+    const record = records[5] as RecordLine;
+    const body = { prompt: record.prompt, metadata: { answerType: record.answerType } };
+    const key = `test-${Date.now()}`;
+    const first = await postJson(`${stack.apiUrl}/v1/queries`, body, { 'idempotency-key': key });
+    const second = await postJson(`${stack.apiUrl}/v1/queries`, body, { 'idempotency-key': key });
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(202);
+    expect(second.body.id).toBe(first.body.id);
+    const conflict = await postJson(`${stack.apiUrl}/v1/queries`, { ...body, quality: 1 }, { 'idempotency-key': key });
+    expect(conflict.status).toBe(409);
+    expect((conflict.body.error as { code: string }).code).toBe('idempotency_key_reused');
+    await waitForQuery(stack.apiUrl, first.body.id as string);
+  });
+
+  it('rejects bad bodies with a machine-readable code and the offending field', async () => {
+    const empty = await postJson(`${stack.apiUrl}/v1/queries`, { prompt: '' });
+    expect(empty.status).toBe(400);
+    expect(empty.body.error).toMatchObject({ code: 'invalid_request', details: { field: 'prompt' } });
+    const knob = await postJson(`${stack.apiUrl}/v1/queries`, { prompt: 'x', quality: 2 });
+    expect(knob.body.error).toMatchObject({ code: 'invalid_request', details: { field: 'quality' } });
+    const unknown = await postJson(`${stack.apiUrl}/v1/queries`, { prompt: 'x', temperature: 1 });
+    expect(unknown.status).toBe(400);
+    const malformed = await fetch(`${stack.apiUrl}/v1/queries`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"prompt":',
+    });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
+    const huge = await postJson(`${stack.apiUrl}/v1/queries`, { prompt: 'x'.repeat(3_000_000) });
+    expect(huge.status).toBe(413);
+    const missing = await fetch(`${stack.apiUrl}/v1/queries/00000000-0000-0000-0000-000000000000`);
+    expect(missing.status).toBe(404);
+  });
+});
