@@ -1,5 +1,12 @@
 import type { ProviderErrorKind } from '../spec/provider-error.js';
 
+/** Who failed, for error messages; `secrets` (the API key) are removed from every message. */
+export interface ErrorContext {
+  provider: string;
+  modelId: string;
+  secrets: readonly string[];
+}
+
 /** Headers as the SDKs expose them (the Fetch `Headers`), or a plain record. */
 export type HeaderSource = { get(name: string): string | null } | Record<string, string | undefined> | undefined;
 

@@ -25,5 +25,6 @@ export function maxCostUsd(entry: { pricing: ModelPricing }, inputTokens: number
 }
 
 function assertTokenCount(value: number, name: string): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer: ${value}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new RangeError(`${name} must be a non-negative integer: ${value}`);
 }

@@ -36,7 +36,7 @@ export interface GenerateOptions {
   responseFormat?: ResponseFormat;
   /** Aborts the request. The wrapper passes a signal that also fires on its timeout. */
   abortSignal?: AbortSignal;
-  /** Whole-call timeout owned by the wrapper; providers only see it through `abortSignal`. */
+  /** Whole-call timeout, enforced by the wrapper through `abortSignal`; SDK adapters also set it as a backstop. */
   timeoutMs?: number;
   providerOptions?: ProviderOptions;
 }

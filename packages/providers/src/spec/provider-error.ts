@@ -96,5 +96,7 @@ export class ProviderError extends Error {
 
 /** Type guard that also works across duplicated module instances. */
 export function isProviderError(error: unknown): error is ProviderError {
-  return error instanceof ProviderError || (error instanceof Error && error.name === 'ProviderError' && 'kind' in error);
+  return (
+    error instanceof ProviderError || (error instanceof Error && error.name === 'ProviderError' && 'kind' in error)
+  );
 }

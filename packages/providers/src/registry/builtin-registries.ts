@@ -1,0 +1,41 @@
+import type { Dataset } from '@switchyard/datasets';
+import { createModelPricing } from '../pricing/model-pricing.js';
+import { defaultSimModelConfigs } from '../sim/default-pool.js';
+import type { ModelEntry } from './model-entry.js';
+import { createModelRegistry, type ModelRegistry, parseModelRegistry } from './model-registry.js';
+
+/**
+ * Replay entries for a dataset's pool, cheapest tier first, priced from its `models.json`.
+ * Pair it with `createReplayIndex(dataset)`.
+ */
+export function registryFromDataset(
+  dataset: Pick<Dataset, 'file' | 'models'>,
+  options: { latencyMs?: number } = {},
+): ModelRegistry {
+  const entries = dataset.models.map(
+    (model): ModelEntry => ({
+      id: model.id,
+      provider: 'replay',
+      model: model.id,
+      baseURL: null,
+      apiKeyEnv: null,
+      pricing: createModelPricing({
+        inputUsdPerMTok: model.inputUsdPerMTok,
+        outputUsdPerMTok: model.outputUsdPerMTok,
+        source: model.priceSource ?? `models.json beside ${dataset.file}`,
+      }),
+      contextWindow: null,
+      maxOutputTokens: null,
+      concurrency: null,
+      tier: model.tier,
+      sim: null,
+      replayLatencyMs: options.latencyMs ?? 0,
+    }),
+  );
+  return createModelRegistry(entries, `dataset:${dataset.file}`);
+}
+
+/** The demo pool of simulated models (`defaultSimModelConfigs`). */
+export function createDefaultSimRegistry(): ModelRegistry {
+  return parseModelRegistry({ models: defaultSimModelConfigs }, {}, { file: 'sim:default' });
+}
