@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
+import { registerEvalCommands } from './eval.js';
+import { registerDemoCommand } from './demo.js';
 import { registerSetupCommand } from './setup.js';
+import { registerStartCommand } from './start.js';
 
 /** Every command of the CLI, one registration per file. */
 export function registerCommands(program: Command): void {
   registerSetupCommand(program);
+  registerStartCommand(program);
+  registerDemoCommand(program);
+  registerEvalCommands(program);
 }

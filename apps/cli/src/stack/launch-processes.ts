@@ -1,0 +1,69 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+const tsx = path.join(repositoryRoot, 'node_modules', '.bin', 'tsx');
+
+export interface LaunchedStack {
+  apiUrl: string;
+  stop(): Promise<void>;
+  /** Resolves when either process exits on its own (a crash). */
+  exited: Promise<string>;
+}
+
+function launch(script: string, env: NodeJS.ProcessEnv, ready: RegExp, echo: boolean) {
+  const child = spawn(tsx, ['--conditions=@switchyard/source', script], {
+    cwd: repositoryRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const started = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start within 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (echo) process.stderr.write(chunk);
+      const match = ready.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1] ?? '');
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with code ${code}:\n${output}`));
+    });
+  });
+  return { child, started };
+}
+
+/** Starts the API and one all-roles worker as child processes; `echo` streams their logs. */
+export async function launchStack(env: NodeJS.ProcessEnv, options: { echo: boolean }): Promise<LaunchedStack> {
+  const worker = launch('apps/worker/src/main.ts', env, /(worker started)/, options.echo);
+  await worker.started;
+  const api = launch('apps/api/src/main.ts', env, /listening on (http:\/\/\S+)/, options.echo);
+  const apiUrl = await api.started;
+  const children: ChildProcess[] = [api.child, worker.child];
+  const exited = new Promise<string>((resolve) => {
+    api.child.once('exit', (code) => resolve(`api exited with code ${code}`));
+    worker.child.once('exit', (code) => resolve(`worker exited with code ${code}`));
+  });
+  return {
+    apiUrl,
+    exited,
+    async stop() {
+      await Promise.all(
+        children.map(async (child) => {
+          if (child.exitCode !== null) return;
+          const done = new Promise((resolve) => child.once('exit', resolve));
+          child.kill('SIGTERM');
+          await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+          if (child.exitCode === null) child.kill('SIGKILL');
+        }),
+      );
+    },
+  };
+}
