@@ -1,1 +1,73 @@
-export {};
+export { type AnswerType, answerTypeSchema } from './answers/answer-type.js';
+export { answersEqual, extractAnswer, normalizeAnswer } from './answers/extract-answer.js';
+export { type CallBudgetInput, remainingPicoUsd, selectAffordableCalls } from './budget/call-budget.js';
+export { formatUsd, PICO_USD_PER_USD, parseUsd, sumUsd, usdFromNumber } from './budget/usd.js';
+export {
+  type CallInput,
+  type CallObservation,
+  type CallRequest,
+  callInputSchema,
+  callObservationSchema,
+  callRequestSchema,
+} from './cascade/calls.js';
+export { judgeReferenceModels, nextCascadeStep, stageReferenceModels } from './cascade/next-cascade-step.js';
+export { type Plan, type PlanStage, planSchema, planStageSchema } from './cascade/plan.js';
+export type {
+  CascadeContext,
+  CascadeOutcome,
+  CascadeStep,
+  JudgeVerdict,
+  StageVerdict,
+  VerifierRequest,
+} from './cascade/step.js';
+export { CoreError } from './errors.js';
+export {
+  type AgreementCalibration,
+  type CalibrationExample,
+  scoreAgreementCalibration,
+  trainAgreementCalibration,
+} from './judges/agreement-calibration.js';
+export {
+  aggregateConfidence,
+  evaluateJudge,
+  type JudgeInput,
+  type ObservedAnswer,
+} from './judges/evaluate-judges.js';
+export {
+  type Aggregation,
+  type AgreementJudgeSpec,
+  aggregationSchema,
+  type FormatJudgeSpec,
+  type JudgeSpec,
+  judgeSpecSchema,
+  type VerifierJudgeSpec,
+} from './judges/judge-spec.js';
+export {
+  accuracyPerUsdForQuality,
+  type CalibratedRouterConfig,
+  chooseStages,
+  createCalibratedRouter,
+  escalationThresholds,
+} from './routing/calibrated-router.js';
+export {
+  type CategoryStats,
+  type ModelOutcome,
+  type ModelStats,
+  measureCategoryStats,
+  statsForCategory,
+} from './routing/category-stats.js';
+export {
+  createFixedRouter,
+  type FixedRouterConfig,
+  nextTierAgreement,
+  type Router,
+  type RoutingQuery,
+} from './routing/fixed-router.js';
+export {
+  DEFAULT_QUALITY,
+  QUALITY_LEVELS,
+  type QualitySettings,
+  qualitySchema,
+  settingsForQuality,
+} from './routing/quality-knob.js';
+export { type ModelPerformance, selectParetoPool } from './routing/select-pool.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { registerEvalCommands } from './eval.js';
 import { registerDemoCommand } from './demo.js';
+import { registerEvalCommands } from './eval.js';
 import { registerSetupCommand } from './setup.js';
 import { registerStartCommand } from './start.js';
 

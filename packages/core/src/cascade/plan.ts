@@ -2,8 +2,12 @@ import { z } from 'zod';
 import { answerTypeSchema } from '../answers/answer-type.js';
 import { aggregationSchema, judgeSpecSchema } from '../judges/judge-spec.js';
 
-/** One cascade stage: the model that answers at that stage. */
-export const planStageSchema = z.object({ model: z.string().min(1) });
+/** One cascade stage: the model that answers at that stage, and optionally its own accept threshold. */
+export const planStageSchema = z.object({
+  model: z.string().min(1),
+  /** Overrides `plan.acceptThreshold` for this stage (e.g. lower where escalating is expensive). */
+  acceptThreshold: z.number().min(0).max(1).optional(),
+});
 export type PlanStage = z.infer<typeof planStageSchema>;
 
 /**
@@ -24,7 +28,7 @@ export const planSchema = z
     judges: z.array(judgeSpecSchema),
     /** Combination of judge confidences; default 'mean'. */
     aggregation: aggregationSchema.optional(),
-    /** Accept a stage's answer when its aggregated confidence ≥ this value. */
+    /** Accept a stage's answer when its aggregated confidence ≥ this value (unless the stage sets its own). */
     acceptThreshold: z.number().min(0).max(1),
     /** Per-query spending cap in USD over every call of the cascade. */
     maxCostUsd: z.number().nonnegative().optional(),

@@ -1,31 +1,39 @@
 import { z } from 'zod';
 
+/** Which other models' answers to the same query a judge reads (shared by agreement and verifier). */
+const referenceFields = {
+  /** Fixed reference models (a stage's own model is skipped). */
+  referenceModels: z.array(z.string().min(1)),
+  /**
+   * Also the models of the next `nextStages` stages. Their answers are then reused as those stages'
+   * answers if the cascade escalates, so escalation never pays twice.
+   */
+  nextStages: z.number().int().nonnegative().optional(),
+  /** Also every earlier stage's model: already paid for when the stage runs, so free. */
+  previousStages: z.boolean().optional(),
+};
+
 /**
  * `agreement`: compares the stage's extracted final answer with the extracted answers of other models
  * to the same query. Confidence = share of the available reference answers that agree.
  * The references are real model calls that cost money, unless the model's answer was already observed
  * (in any role), in which case it is reused.
  */
-export const agreementJudgeSchema = z.object({
-  kind: z.literal('agreement'),
-  /** Fixed reference models (a stage's own model is skipped). */
-  referenceModels: z.array(z.string().min(1)),
-  /**
-   * Also use the models of the next `nextStages` stages as references. Their answers are then reused
-   * as those stages' answers if the cascade escalates, so escalation never pays twice.
-   */
-  nextStages: z.number().int().nonnegative().optional(),
-});
+export const agreementJudgeSchema = z.object({ kind: z.literal('agreement'), ...referenceFields });
 export type AgreementJudgeSpec = z.infer<typeof agreementJudgeSchema>;
 
 /**
- * `verifier`: a learned local scorer (query features, answer) → P(correct); costs nothing.
- * Evaluated through {@link CascadeContext.scoreVerifier}; without one it abstains.
+ * `verifier`: a learned local scorer (query features, answer, which references agree) → P(correct);
+ * the scoring costs nothing, its references are called like an agreement judge's (default: none).
+ * Evaluated through `CascadeContext.scoreVerifier`; without one it abstains.
  */
 export const verifierJudgeSchema = z.object({
   kind: z.literal('verifier'),
   /** Which trained verifier (an artifact id) scores the answer. */
   verifierId: z.string().min(1),
+  referenceModels: referenceFields.referenceModels.optional(),
+  nextStages: referenceFields.nextStages,
+  previousStages: referenceFields.previousStages,
 });
 export type VerifierJudgeSpec = z.infer<typeof verifierJudgeSchema>;
 
@@ -34,7 +42,11 @@ export const formatJudgeSchema = z.object({ kind: z.literal('format') });
 export type FormatJudgeSpec = z.infer<typeof formatJudgeSchema>;
 
 /** One judge of a plan; every stage's answer is scored by all of the plan's judges. */
-export const judgeSpecSchema = z.discriminatedUnion('kind', [agreementJudgeSchema, verifierJudgeSchema, formatJudgeSchema]);
+export const judgeSpecSchema = z.discriminatedUnion('kind', [
+  agreementJudgeSchema,
+  verifierJudgeSchema,
+  formatJudgeSchema,
+]);
 export type JudgeSpec = z.infer<typeof judgeSpecSchema>;
 
 /**

@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { DEFAULT_QUALITY, QUALITY_LEVELS, qualitySchema } from '@switchyard/core';
+import { DatasetError, readRecords } from '@switchyard/datasets';
+import { type Command, InvalidArgumentError } from 'commander';
+import { measureExtractionAgreement } from '../eval/extraction-agreement.js';
+import { EvalInputError } from '../eval/load-eval-data.js';
+import { formatReportTable } from '../eval/report-table.js';
+import { runEval } from '../eval/run-eval.js';
+
+function parseInteger(name: string, minimum: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || parsed < minimum) {
+      throw new InvalidArgumentError(`${name} must be an integer ≥ ${minimum}, got "${value}"`);
+    }
+    return parsed;
+  };
+}
+
+function parseQualities(value: string): number[] {
+  const qualities = value.split(',').map((part) => Number(part.trim()));
+  if (qualities.length === 0 || qualities.some((quality) => !qualitySchema.safeParse(quality).success)) {
+    throw new InvalidArgumentError(`--qualities must be comma-separated numbers in [0,1], got "${value}"`);
+  }
+  return [...new Set(qualities)].sort((a, b) => a - b);
+}
+
+/** `switchyard eval` (offline evaluation on recorded datasets) and `switchyard eval-extraction`. */
+export function registerEvalCommands(program: Command): void {
+  program
+    .command('eval')
+    .description('Evaluate single models, the oracle, the cascade and Switchyard on recorded responses (replay)')
+    .requiredOption('--train <file>', 'training records (.jsonl); everything learned comes from here')
+    .option('--test <file>', 'test records (.jsonl), only scored; ids must not overlap --train')
+    .option('--cv <k>', 'k-fold cross-validation inside --train instead of --test', parseInteger('--cv', 2))
+    .option('--seed <n>', 'seed of the fold assignment', parseInteger('--seed', 0), 0)
+    .option('--models <file>', 'pool models.json (default: models.json beside the train file)')
+    .option('--qualities <list>', 'knob positions to report', parseQualities, [...QUALITY_LEVELS])
+    .requiredOption('--out <dir>', 'output folder for report.json, predictions.jsonl, frontier.svg')
+    .action(
+      async (options: {
+        train: string;
+        test?: string;
+        cv?: number;
+        seed: number;
+        models?: string;
+        qualities: number[];
+        out: string;
+      }) => {
+        const qualities = options.qualities.includes(DEFAULT_QUALITY)
+          ? options.qualities
+          : [...options.qualities, DEFAULT_QUALITY].sort((a, b) => a - b);
+        try {
+          const { report } = await runEval({ ...options, qualities, defaultQuality: DEFAULT_QUALITY });
+          for (const warning of report.warnings) process.stderr.write(`warning: ${warning}\n`);
+          process.stdout.write(`${formatReportTable(report)}\n`);
+          process.stdout.write(
+            `wrote ${path.join(options.out, 'report.json')}, predictions.jsonl, frontier.svg in ${(report.elapsedMs / 1000).toFixed(1)} s\n`,
+          );
+        } catch (error) {
+          if (error instanceof EvalInputError || error instanceof DatasetError) {
+            process.stderr.write(`switchyard eval: ${error.message}\n`);
+            process.exitCode = 2;
+            return;
+          }
+          throw error;
+        }
+      },
+    );
+
+  program
+    .command('eval-extraction')
+    .description("Measure how often extractAnswer agrees with the datasets' recorded answer fields")
+    .argument('<files...>', 'dataset .jsonl files')
+    .action(async (files: string[]) => {
+      for (const file of files) {
+        let records: Awaited<ReturnType<typeof readRecords>>;
+        try {
+          records = await readRecords(file);
+        } catch (error) {
+          process.stderr.write(`switchyard eval-extraction: ${(error as Error).message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        process.stdout.write(`${file}\nbenchmark        type     responses  agree   rate     missed  extra  differ\n`);
+        for (const row of measureExtractionAgreement(records, 0)) {
+          process.stdout.write(
+            `${row.benchmark.padEnd(16)} ${row.answerType.padEnd(8)} ${String(row.responses).padStart(9)}  ${String(row.agree).padStart(5)}  ${(row.rate * 100).toFixed(2).padStart(6)}%  ${String(row.missed).padStart(6)}  ${String(row.extra).padStart(5)}  ${String(row.differ).padStart(6)}\n`,
+          );
+        }
+      }
+    });
+}

@@ -1,0 +1,66 @@
+import type { CallObservation, CallRequest } from '@switchyard/core';
+import type { BenchRecord } from '@switchyard/datasets';
+import {
+  createLanguageModel,
+  createReplayIndex,
+  generateText,
+  isProviderError,
+  type LanguageModel,
+  type ModelRegistry,
+} from '@switchyard/providers';
+
+/** The query a call belongs to: what an executor needs to send it. */
+export interface EvalQuery {
+  id: string;
+  prompt: string;
+}
+
+/**
+ * Makes one call of a cascade and settles it into an observation. In-process replay here; a queue-
+ * backed executor (one job per call, ledger keyed by query + stage + role + slot) plugs in the same way.
+ */
+export type CallExecutor = (request: CallRequest, query: EvalQuery) => Promise<CallObservation>;
+
+/**
+ * Replays the recorded responses of `records` through the providers' replay model and the one
+ * `generateText` wrapper, so eval pays exactly the recorded cost of every response it uses.
+ */
+export function createReplayExecutor(records: readonly BenchRecord[], registry: ModelRegistry): CallExecutor {
+  const replayIndex = createReplayIndex({ file: 'eval', records: [...records] });
+  const languageModels = new Map<string, LanguageModel>();
+  const modelOf = (id: string): LanguageModel => {
+    let model = languageModels.get(id);
+    if (model === undefined) {
+      model = createLanguageModel(registry.get(id), { replayIndex });
+      languageModels.set(id, model);
+    }
+    return model;
+  };
+  return async (request, query) => {
+    const key = { stage: request.stage, role: request.role, slot: request.slot, model: request.model };
+    if (request.input.kind !== 'query') {
+      return {
+        ...key,
+        ok: false,
+        costUsd: '0',
+        errorCode: 'unsupported',
+        errorMessage: 'replay serves the query only',
+      };
+    }
+    try {
+      const response = await generateText({
+        model: modelOf(request.model),
+        entry: registry.get(request.model),
+        // The record id disambiguates datasets that hold the same prompt more than once.
+        options: { prompt: query.prompt, providerOptions: { replay: { recordId: query.id } } },
+      });
+      if (response.costUsd === null) {
+        return { ...key, ok: false, costUsd: '0', errorCode: 'unpriced', errorMessage: 'no cost recorded' };
+      }
+      return { ...key, ok: true, text: response.result.text, costUsd: response.costUsd };
+    } catch (error) {
+      if (!isProviderError(error)) throw error;
+      return { ...key, ok: false, costUsd: '0', errorCode: error.kind, errorMessage: error.message };
+    }
+  };
+}

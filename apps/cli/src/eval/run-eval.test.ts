@@ -1,0 +1,178 @@
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type BenchRecord, readRecords, sharedDatasetsDirectory } from '@switchyard/datasets';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { foldOf } from './folds.js';
+import { EvalInputError } from './load-eval-data.js';
+import { type EvalReport, type Prediction, runEval } from './run-eval.js';
+
+const mixDirectory = path.join(sharedDatasetsDirectory(), 'mix');
+const routerbenchDirectory = path.join(sharedDatasetsDirectory(), 'routerbench');
+
+async function readOutputs(out: string): Promise<{ report: EvalReport; predictions: Prediction[] }> {
+  const report = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as EvalReport;
+  const lines = (await readFile(path.join(out, 'predictions.jsonl'), 'utf8')).trim().split('\n');
+  return { report, predictions: lines.map((line) => JSON.parse(line) as Prediction) };
+}
+
+const writeJsonl = (file: string, records: BenchRecord[]) =>
+  writeFile(file, `${records.map((record) => JSON.stringify(record)).join('\n')}\n`);
+
+describe('eval --train --test on a split of mix', () => {
+  let folder: string;
+  let test: BenchRecord[];
+  let outputs: { report: EvalReport; predictions: Prediction[] };
+
+  beforeAll(async () => {
+    folder = await mkdtemp(path.join(tmpdir(), 'sy-eval-'));
+    // A fifth of mix, split in halves by a hash of the id other than the dataset's own split.
+    const records = (await readRecords(path.join(mixDirectory, 'train.jsonl'))).filter(
+      (record) => foldOf(record.id, 5, 11) === 0,
+    );
+    const train = records.filter((record) => foldOf(record.id, 2, 12) === 0);
+    test = records.filter((record) => foldOf(record.id, 2, 12) === 1);
+    await writeJsonl(path.join(folder, 'a.jsonl'), train);
+    await writeJsonl(path.join(folder, 'b.jsonl'), test);
+    await copyFile(path.join(mixDirectory, 'models.json'), path.join(folder, 'models.json'));
+    await runEval({
+      train: path.join(folder, 'a.jsonl'),
+      test: path.join(folder, 'b.jsonl'),
+      out: path.join(folder, 'out'),
+      seed: 0,
+      qualities: [0, 0.5, 1],
+      defaultQuality: 0.5,
+    });
+    outputs = await readOutputs(path.join(folder, 'out'));
+  }, 60_000);
+
+  it('reports each system with accuracy and cost recomputed from predictions.jsonl and the test file', () => {
+    const byId = new Map(test.map((record) => [record.id, record]));
+    const { report, predictions } = outputs;
+    expect(report.dataset.queries).toBe(test.length);
+    expect(report.systems.map((system) => system.kind)).toEqual(
+      expect.arrayContaining(['single', 'oracle', 'taxonomy', 'cascade', 'switchyard']),
+    );
+    for (const system of report.systems) {
+      const lines = predictions.filter((line) => line.system === system.name);
+      expect(lines.map((line) => line.id).sort()).toEqual([...byId.keys()].sort());
+      let correct = 0;
+      let cost = 0;
+      for (const line of lines) {
+        const record = byId.get(line.id) as BenchRecord;
+        if (line.answerFrom !== null) {
+          expect(line.calls).toContain(line.answerFrom);
+          if (record.responses[line.answerFrom]?.correct) correct += 1;
+        }
+        expect(new Set(line.calls).size).toBe(line.calls.length);
+        for (const model of line.calls) cost += record.responses[model]?.costUsd ?? Number.NaN;
+      }
+      expect(system.accuracy).toBeCloseTo(correct / test.length, 12);
+      expect(system.costPerQueryUsd).toBeCloseTo(cost / test.length, 12);
+    }
+  });
+
+  it('scores single models exactly as the recorded data does', () => {
+    for (const model of Object.keys(test[0]?.responses ?? {})) {
+      const row = outputs.report.systems.find((system) => system.name === model);
+      const accuracy = test.filter((record) => record.responses[model]?.correct).length / test.length;
+      const cost = test.reduce((sum, record) => sum + (record.responses[model]?.costUsd ?? 0), 0) / test.length;
+      expect(row).toMatchObject({ kind: 'single' });
+      expect(row?.accuracy).toBeCloseTo(accuracy, 12);
+      expect(row?.costPerQueryUsd).toBeCloseTo(cost, 12);
+    }
+  });
+
+  it('names the default knob system, and a cheaper knob setting costs no more than a dearer one', () => {
+    const knob = outputs.report.systems.filter((system) => system.kind === 'switchyard');
+    expect(knob.map((system) => system.name)).toContain(outputs.report.default);
+    // Higher knob positions only raise the stage thresholds, so they can only escalate more.
+    for (const [index, system] of knob.entries()) {
+      expect(system.costPerQueryUsd).toBeGreaterThanOrEqual(knob[index - 1]?.costPerQueryUsd ?? 0);
+    }
+  });
+
+  it('writes a frontier plot naming every system', async () => {
+    const svg = await readFile(path.join(folder, 'out', 'frontier.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    for (const system of outputs.report.systems) {
+      expect(svg).toContain(system.kind === 'switchyard' ? system.name.replace('switchyard ', '') : system.name);
+    }
+  });
+
+  it('refuses train and test files that share ids', async () => {
+    await expect(
+      runEval({
+        train: path.join(folder, 'a.jsonl'),
+        test: path.join(folder, 'a.jsonl'),
+        out: path.join(folder, 'overlap'),
+        seed: 0,
+        qualities: [0.5],
+        defaultQuality: 0.5,
+      }),
+    ).rejects.toThrow(/train and test share \d+ id/);
+  });
+
+  it('says which pool model a record lacks when models.json does not fit the data', async () => {
+    const models = JSON.parse(await readFile(path.join(folder, 'models.json'), 'utf8')) as { id: string }[];
+    const wrongModels = path.join(folder, 'wrong-models.json');
+    await writeFile(wrongModels, JSON.stringify([...models, { ...models[0], id: 'not-recorded', tier: 99 }]));
+    await expect(
+      runEval({
+        train: path.join(folder, 'a.jsonl'),
+        test: path.join(folder, 'b.jsonl'),
+        models: wrongModels,
+        out: path.join(folder, 'wrong'),
+        seed: 0,
+        qualities: [0.5],
+        defaultQuality: 0.5,
+      }),
+    ).rejects.toThrow(/has no response for not-recorded/);
+  });
+});
+
+describe('eval input errors', () => {
+  const base = { out: path.join(tmpdir(), 'sy-eval-never'), seed: 0, qualities: [0.5], defaultQuality: 0.5 };
+
+  it('names a missing file', async () => {
+    await expect(runEval({ ...base, train: '/nonexistent/train.jsonl', cv: 5 })).rejects.toThrow(
+      '--train file not found: /nonexistent/train.jsonl',
+    );
+  });
+
+  it('needs exactly one of --test and --cv, and a sensible k', async () => {
+    const train = path.join(routerbenchDirectory, 'train.jsonl');
+    await expect(runEval({ ...base, train })).rejects.toThrow(EvalInputError);
+    await expect(runEval({ ...base, train, cv: 2, test: train })).rejects.toThrow(/exactly one of/);
+    await expect(runEval({ ...base, train, cv: 1 })).rejects.toThrow(/--cv must be an integer ≥ 2/);
+    await expect(runEval({ ...base, train, cv: 100_000 })).rejects.toThrow(/exceeds the 1592 records/);
+  });
+});
+
+describe('eval --cv on routerbench', () => {
+  it('predicts every record exactly once per system, and single models match the dataset README', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'sy-eval-cv-'));
+    const train = path.join(routerbenchDirectory, 'train.jsonl');
+    await runEval({ train, cv: 4, out, seed: 3, qualities: [0.5], defaultQuality: 0.5 });
+    const { report, predictions } = await readOutputs(out);
+    const ids = (await readRecords(train)).map((record) => record.id).sort();
+    for (const system of report.systems) {
+      const lines = predictions.filter((line) => line.system === system.name);
+      expect(lines.map((line) => line.id).sort()).toEqual(ids);
+      // Trained on the other folds only: each record's fold is its own hash fold.
+      for (const line of lines) expect(line.fold).toBe(foldOf(line.id, 4, 3));
+    }
+    // Summary table of routerbench/README.md (train split, all 1592 records).
+    const readme: [string, number, number][] = [
+      ['mistralai/mistral-7b-chat', 0.5861, 8.146e-5],
+      ['gpt-3.5-turbo-1106', 0.728, 4.201e-4],
+      ['gpt-4-1106-preview', 0.8719, 5.012e-3],
+      ['oracle', 0.9755, 1.972e-4],
+    ];
+    for (const [name, accuracy, cost] of readme) {
+      const row = report.systems.find((system) => system.name === name);
+      expect(row?.accuracy).toBeCloseTo(accuracy, 4);
+      expect((row?.costPerQueryUsd ?? 0) / cost).toBeCloseTo(1, 3);
+    }
+  }, 60_000);
+});

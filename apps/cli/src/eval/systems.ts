@@ -1,0 +1,229 @@
+import {
+  type AgreementCalibration,
+  accuracyPerUsdForQuality,
+  type CascadeContext,
+  chooseStages,
+  createCalibratedRouter,
+  createFixedRouter,
+  type ModelPerformance,
+  measureCategoryStats,
+  nextTierAgreement,
+  type Plan,
+  type Router,
+  scoreAgreementCalibration,
+  statsForCategory,
+  sumUsd,
+  usdFromNumber,
+} from '@switchyard/core';
+import type { BenchRecord, DatasetModel } from '@switchyard/datasets';
+import type { CallExecutor } from './executor.js';
+import { learnCalibration } from './learn-calibration.js';
+import { runCascade } from './run-cascade.js';
+
+export type SystemKind = 'single' | 'oracle' | 'taxonomy' | 'learned' | 'cascade' | 'switchyard';
+
+/** What a system did for one query. */
+export interface SystemAnswer {
+  answerFrom: string | null;
+  /** Every model whose recorded response was used (answers and judge references), in order of use. */
+  calls: string[];
+  /** Sum of the costs of those responses, decimal USD. */
+  costUsd: string;
+  /** The cascade outcome, or 'oracle'. */
+  outcome: string;
+}
+
+/** A system under evaluation, already trained on the training records. */
+export interface EvalSystem {
+  name: string;
+  kind: SystemKind;
+  setting?: string;
+  answer(record: BenchRecord, execute: CallExecutor): Promise<SystemAnswer>;
+}
+
+/** Everything learned from training records, reported in report.json so a run can be inspected. */
+export interface TrainedSystems {
+  systems: EvalSystem[];
+  /** Name of the switchyard system at the default knob position. */
+  defaultSystem: string;
+  learned: {
+    paretoPool: string[];
+    referenceModels: string[];
+    performance: ModelPerformance[];
+    /** Size of the learned calibration (number of pattern keys). */
+    calibrationKeys: number;
+  };
+}
+
+/** Per-model accuracy and mean recorded cost over records. */
+export function measurePerformance(
+  records: readonly BenchRecord[],
+  models: readonly DatasetModel[],
+): ModelPerformance[] {
+  return models.map((model) => {
+    let correct = 0;
+    let cost = 0;
+    for (const record of records) {
+      const response = record.responses[model.id];
+      if (response?.correct) correct += 1;
+      cost += response?.costUsd ?? 0;
+    }
+    return { model: model.id, accuracy: correct / records.length, costPerQueryUsd: cost / records.length };
+  });
+}
+
+/** Runs a router's plan for the record through the executor: the eval path of every real system. */
+function planSystem(
+  name: string,
+  kind: SystemKind,
+  router: Router,
+  setting?: string,
+  context: CascadeContext = {},
+): EvalSystem {
+  return {
+    name,
+    kind,
+    ...(setting === undefined ? {} : { setting }),
+    async answer(record, execute) {
+      const plan: Plan = router({ answerType: record.answerType, category: record.category });
+      const { finish, observations } = await runCascade(
+        plan,
+        { id: record.id, prompt: record.prompt },
+        execute,
+        context,
+      );
+      const calls: string[] = [];
+      for (const observation of observations) {
+        if (observation.ok && !calls.includes(observation.model)) calls.push(observation.model);
+      }
+      return {
+        answerFrom: finish.answerFrom,
+        calls,
+        costUsd: sumUsd(observations.map((observation) => observation.costUsd)),
+        outcome: finish.outcome,
+      };
+    },
+  };
+}
+
+/**
+ * The oracle: per query, the cheapest model that is correct, or the cheapest model if none is. It reads the labels, so it is an upper bound, not a system.
+ */
+function oracleSystem(models: readonly DatasetModel[]): EvalSystem {
+  return {
+    name: 'oracle',
+    kind: 'oracle',
+    setting: 'cheapest correct model per query; cheapest model if none is correct',
+    async answer(record) {
+      // Cheapest by this query's recorded cost (tier order breaks ties), as in the dataset READMEs.
+      const byCost = [...models].sort(
+        (a, b) => (record.responses[a.id]?.costUsd ?? 0) - (record.responses[b.id]?.costUsd ?? 0) || a.tier - b.tier,
+      );
+      const chosen = byCost.find((model) => record.responses[model.id]?.correct) ?? byCost[0];
+      if (chosen === undefined) throw new Error('empty pool');
+      return {
+        answerFrom: chosen.id,
+        calls: [chosen.id],
+        costUsd: usdFromNumber(record.responses[chosen.id]?.costUsd ?? 0),
+        outcome: 'oracle',
+      };
+    },
+  };
+}
+
+const VERIFIER_ID = 'agreement-calibration';
+
+/** Options of {@link trainSystems}. */
+export interface TrainOptions {
+  qualities: readonly number[];
+  defaultQuality: number;
+  /** Choose Switchyard's stages per query category (taxonomy) rather than once; default true. */
+  perCategory?: boolean;
+}
+
+/**
+ * Builds every system from the training records only: per-category statistics, the stages and
+ * references, and the agreement calibration are learned here; the test records are never seen.
+ */
+export async function trainSystems(
+  train: readonly BenchRecord[],
+  models: readonly DatasetModel[],
+  options: TrainOptions,
+  execute: CallExecutor,
+): Promise<TrainedSystems> {
+  const pool = models.map((model) => model.id);
+  const performance = measurePerformance(train, models);
+  const stats = measureCategoryStats(
+    train.flatMap((record) =>
+      pool.map((model) => ({
+        category: record.category,
+        model,
+        correct: record.responses[model]?.correct === true,
+        costUsd: record.responses[model]?.costUsd ?? 0,
+      })),
+    ),
+  );
+  const perCategory = options.perCategory ?? true;
+  const calibratedRouter = (quality: number) =>
+    createCalibratedRouter({ pool, perCategory, verifierId: VERIFIER_ID, stats, quality });
+  const calibration: AgreementCalibration = await learnCalibration(train, calibratedRouter(1), execute, {
+    id: VERIFIER_ID,
+  });
+  const context: CascadeContext = {
+    scoreVerifier: (request) =>
+      request.verifierId === VERIFIER_ID ? scoreAgreementCalibration(calibration, request) : null,
+  };
+
+  const systems: EvalSystem[] = pool.map((model) =>
+    planSystem(model, 'single', createFixedRouter({ models: pool, subset: [model], judges: [] })),
+  );
+  systems.push(oracleSystem(models));
+  systems.push(
+    planSystem(
+      'taxonomy',
+      'taxonomy',
+      (query) => {
+        const categoryStats = statsForCategory(stats, query.category);
+        // The most accurate model of the query's category on train; the cheaper one on a tie.
+        const best = pool.reduce((chosen, model) =>
+          (categoryStats[model]?.accuracy ?? 0) > (categoryStats[chosen]?.accuracy ?? 0) ? model : chosen,
+        );
+        return { ...createFixedRouter({ models: pool, subset: [best], judges: [] })(query), router: 'taxonomy' };
+      },
+      'most accurate model of the query category on train (category from the dataset), no cascade',
+    ),
+  );
+  systems.push(
+    planSystem(
+      'cascade',
+      'cascade',
+      createFixedRouter({ models: pool, judges: nextTierAgreement(1), acceptThreshold: 1 }),
+      'fixed router, all models, accept when the next tier agrees',
+    ),
+  );
+  let defaultSystem = '';
+  for (const quality of options.qualities) {
+    const name = `switchyard q=${quality}`;
+    if (quality === options.defaultQuality) defaultSystem = name;
+    systems.push(
+      planSystem(
+        name,
+        'switchyard',
+        calibratedRouter(quality),
+        `quality=${quality}: ${perCategory ? 'per-category' : 'global'} Pareto stages, calibrated agreement verifier, ${accuracyPerUsdForQuality(quality).toPrecision(3)} accuracy/USD`,
+        context,
+      ),
+    );
+  }
+  const overall = chooseStages(pool, stats.overall);
+  return {
+    systems,
+    defaultSystem,
+    learned: {
+      paretoPool: overall.stages,
+      referenceModels: overall.referenceModels,
+      performance,
+      calibrationKeys: Object.keys(calibration.counts).length,
+    },
+  };
+}
