@@ -3,7 +3,7 @@ import { type BenchRecord, loadDataset } from '@switchyard/datasets';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { readCliEnv } from '../env.js';
-import { prepareServices } from '../services/prepare-services.js';
+import { prepareServicesOrReport } from '../services/prepare-services.js';
 import { launchStack } from '../stack/launch-processes.js';
 
 interface DemoQuery {
@@ -80,12 +80,7 @@ export function registerDemoCommand(program: Command): void {
         return;
       }
       const env = readCliEnv();
-      const problems = await prepareServices({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL }, console.log);
-      if (problems.length > 0) {
-        for (const problem of problems) console.error(`error: ${problem}`);
-        process.exitCode = 1;
-        return;
-      }
+      if (!(await prepareServicesOrReport({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL }))) return;
       const replay = process.env.SWITCHYARD_REPLAY;
       let queries: DemoQuery[];
       let topModel: string | null = null;

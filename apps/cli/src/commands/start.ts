@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readCliEnv } from '../env.js';
-import { prepareServices } from '../services/prepare-services.js';
+import { prepareServicesOrReport } from '../services/prepare-services.js';
 import { launchStack } from '../stack/launch-processes.js';
 
 /** `switchyard start`: API + all worker roles, on sim by default or replay with SWITCHYARD_REPLAY. */
@@ -10,12 +10,7 @@ export function registerStartCommand(program: Command): void {
     .description('check services, migrate, then run the API and an all-roles worker until Ctrl-C')
     .action(async () => {
       const env = readCliEnv();
-      const problems = await prepareServices({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL }, console.log);
-      if (problems.length > 0) {
-        for (const problem of problems) console.error(`error: ${problem}`);
-        process.exitCode = 1;
-        return;
-      }
+      if (!(await prepareServicesOrReport({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL }))) return;
       const stack = await launchStack(process.env, { echo: true });
       console.log(
         `\nSwitchyard is running: API ${stack.apiUrl}  dashboard ${stack.apiUrl}/admin/queues  (Ctrl-C stops)`,

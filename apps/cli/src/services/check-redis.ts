@@ -1,21 +1,12 @@
+import { redactUrl } from '@switchyard/db';
 import { Redis } from 'ioredis';
 
 /** How long to wait for Redis before saying it is not there. */
 const REDIS_CONNECT_TIMEOUT_MS = 3_000;
 
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//***@');
-  }
-}
-
 /** Pings Redis once; resolves to an error line (with what to run) or null when it answers. */
 export async function checkRedis(url: string): Promise<string | null> {
-  const redacted = redactRedisUrl(url);
+  const redacted = redactUrl(url);
   let client: Redis;
   try {
     client = new Redis(url, {

@@ -41,3 +41,14 @@ async function preparePostgres(urls: ServiceUrls, log: (line: string) => void): 
     throw error;
   }
 }
+
+/**
+ * Prepares the services named by the CLI environment, printing each problem; false when the command
+ * must stop (exit code already set).
+ */
+export async function prepareServicesOrReport(urls: ServiceUrls): Promise<boolean> {
+  const problems = await prepareServices(urls, (line) => console.log(line));
+  for (const problem of problems) console.error(`error: ${problem}`);
+  if (problems.length > 0) process.exitCode = 1;
+  return problems.length === 0;
+}
