@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { measureCategoryStats, type SwitchyardArtifact, trainAgreementCalibration } from '@switchyard/core';
+import { activateRouterArtifact, createPrismaClient, saveRouterArtifact } from '@switchyard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, repositoryRoot, type Stack, startStack, waitForQuery } from './support/stack.js';
 
@@ -34,7 +36,7 @@ function picoUsd(value: string | number): bigint {
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ SWITCHYARD_REPLAY: datasetDirectory });
+  stack = await startStack({ SWITCHYARD_REPLAY: datasetDirectory, SWITCHYARD_ROUTER_REFRESH_MS: '0' });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -138,5 +140,61 @@ describe('a query travels API → route → cascade → ledger on the replay pro
     expect(huge.status).toBe(413);
     const missing = await fetch(`${stack.apiUrl}/v1/queries/00000000-0000-0000-0000-000000000000`);
     expect(missing.status).toBe(404);
+  });
+
+  it('routes with a stored router artifact: by id, as the active default, and "fixed" on request', async () => {
+    const pool = ['gemini-1.5-flash', 'llama-3.1-8b-instruct', 'llama-3.1-70b-instruct', 'gemini-1.5-pro', 'gpt-4o'];
+    const artifact: SwitchyardArtifact = {
+      version: 1,
+      kind: 'switchyard',
+      pool,
+      perCategory: true,
+      verifierId: 'test-verifier',
+      stats: measureCategoryStats(
+        records.flatMap((record) =>
+          pool.map((model) => ({
+            category: record.id.split('/')[0] ?? '',
+            model,
+            correct: record.responses[model]?.correct === true,
+            costUsd: record.responses[model]?.costUsd ?? 0,
+          })),
+        ),
+      ),
+      calibration: trainAgreementCalibration([], { id: 'test-verifier' }),
+    };
+    const prisma = createPrismaClient({ databaseUrl: stack.database.url });
+    try {
+      const stored = await saveRouterArtifact(prisma, { kind: 'switchyard', data: artifact as object });
+      const record = records[9] as RecordLine;
+      const body = { prompt: record.prompt, metadata: { answerType: record.answerType, recordId: record.id } };
+      const planOf = async (extra: object) => {
+        const response = await postJson(`${stack.apiUrl}/v1/queries`, { ...body, ...extra });
+        expect(response.status, JSON.stringify(response.body)).toBe(202);
+        const query = (await waitForQuery(stack.apiUrl, response.body.id as string)) as {
+          status: string;
+          plan?: { router: string; artifactId?: string };
+        };
+        expect(query.status).toBe('completed');
+        return query.plan;
+      };
+      expect(await planOf({ router: stored.id })).toMatchObject({ router: 'taxonomy-cascade', artifactId: stored.id });
+      expect((await planOf({}))?.router).toBe('fixed');
+      await activateRouterArtifact(prisma, stored.id);
+      expect(await planOf({})).toMatchObject({ router: 'taxonomy-cascade', artifactId: stored.id });
+      expect((await planOf({ router: 'fixed' }))?.router).toBe('fixed');
+
+      const unknown = await postJson(`${stack.apiUrl}/v1/queries`, {
+        ...body,
+        router: '00000000-0000-4000-8000-000000000000',
+      });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.error).toMatchObject({ code: 'unknown_router', details: { field: 'router' } });
+      const malformed = await postJson(`${stack.apiUrl}/v1/queries`, { ...body, router: 'best' });
+      expect(malformed.body.error).toMatchObject({ code: 'invalid_request', details: { field: 'router' } });
+    } finally {
+      // Later tests expect the fixed router.
+      await prisma.routerArtifact.updateMany({ data: { active: false } });
+      await prisma.$disconnect();
+    }
   });
 });

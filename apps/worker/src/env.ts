@@ -20,8 +20,12 @@ export const workerEnvSchema = z.object({
   SWITCHYARD_MODELS: z.string().optional(),
   /** Dataset folder or .jsonl to replay recorded responses from; its models.json is the pool. */
   SWITCHYARD_REPLAY: z.string().optional(),
+  /** The replay pool's models.json when it is not beside the SWITCHYARD_REPLAY file. */
+  SWITCHYARD_REPLAY_MODELS: z.string().optional(),
   /** Simulated latency of each replayed call, ms. */
   SWITCHYARD_REPLAY_LATENCY_MS: z.coerce.number().int().nonnegative().default(0),
+  /** How long a worker keeps using the active router artifact before re-reading which one is active, ms. */
+  SWITCHYARD_ROUTER_REFRESH_MS: z.coerce.number().int().nonnegative().default(5_000),
   /** Default cost/accuracy knob in [0,1] for queries that give none. */
   SWITCHYARD_QUALITY: z.coerce.number().min(0).max(1).default(0.5),
   /** Timeout of one model call, ms. */

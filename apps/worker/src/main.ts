@@ -14,7 +14,7 @@ import {
 import { pino } from 'pino';
 import { readWorkerEnv } from './env.js';
 import { createModelSetup } from './model-gateway.js';
-import { createPlanQuery } from './router.js';
+import { createArtifactSource, createPlanQuery, createVerifierFor } from './router.js';
 
 const env = readWorkerEnv();
 const logger = pino({ level: env.LOG_LEVEL, base: { app: 'worker' } });
@@ -38,6 +38,7 @@ try {
   setup = await createModelSetup({
     modelsFile: env.SWITCHYARD_MODELS,
     replay: env.SWITCHYARD_REPLAY,
+    replayModelsFile: env.SWITCHYARD_REPLAY_MODELS,
     replayLatencyMs: env.SWITCHYARD_REPLAY_LATENCY_MS,
     callTimeoutMs: env.SWITCHYARD_CALL_TIMEOUT_MS,
     env: process.env,
@@ -58,11 +59,13 @@ const queues = createQueues({
     webhookBackoffMs: 2_000,
   },
 });
+const artifacts = createArtifactSource(prisma, { activeTtlMs: env.SWITCHYARD_ROUTER_REFRESH_MS });
 const deps = {
   prisma,
   queues,
   models: setup.gateway,
-  planQuery: createPlanQuery(setup.pool, env.SWITCHYARD_QUALITY),
+  planQuery: createPlanQuery({ pool: setup.pool, defaultQuality: env.SWITCHYARD_QUALITY, artifacts }),
+  verifierFor: createVerifierFor(artifacts, logger),
   logger,
 };
 const running = startWorkers(deps, {

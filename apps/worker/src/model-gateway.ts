@@ -33,6 +33,7 @@ const DEFAULT_MAX_OUTPUT_TOKENS = 4_096;
 export async function createModelSetup(options: {
   modelsFile?: string | undefined;
   replay?: string | undefined;
+  replayModelsFile?: string | undefined;
   replayLatencyMs?: number;
   callTimeoutMs: number;
   env: Environment;
@@ -41,7 +42,10 @@ export async function createModelSetup(options: {
   let replayIndex: ReplayIndex | undefined;
   let description: string;
   if (options.replay) {
-    const dataset = await loadDataset(options.replay);
+    const dataset = await loadDataset(
+      options.replay,
+      options.replayModelsFile ? { modelsFile: options.replayModelsFile } : {},
+    );
     replayIndex = createReplayIndex(dataset);
     description = `replay of ${dataset.file} (${dataset.records.length} recorded prompts)`;
     registry = options.modelsFile
@@ -79,6 +83,7 @@ export async function createModelSetup(options: {
         options: {
           ...(input.messages ? { messages: input.messages } : { prompt: input.prompt }),
           ...(input.system ? { system: input.system } : {}),
+          ...(input.recordId === undefined ? {} : { providerOptions: { replay: { recordId: input.recordId } } }),
           timeoutMs: options.callTimeoutMs,
           ...(signal ? { abortSignal: signal } : {}),
         },

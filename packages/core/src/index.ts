@@ -70,4 +70,11 @@ export {
   qualitySchema,
   settingsForQuality,
 } from './routing/quality-knob.js';
+export {
+  artifactVerifier,
+  createArtifactRouter,
+  parseSwitchyardArtifact,
+  type SwitchyardArtifact,
+  switchyardArtifactSchema,
+} from './routing/router-artifact.js';
 export { type ModelPerformance, selectParetoPool } from './routing/select-pool.js';

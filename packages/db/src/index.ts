@@ -29,3 +29,9 @@ export {
   listAttempts,
   settleAttempt,
 } from './repositories/ledger.js';
+export {
+  activateRouterArtifact,
+  findActiveRouterArtifact,
+  type NewRouterArtifact,
+  saveRouterArtifact,
+} from './repositories/router-artifacts.js';

@@ -13,6 +13,8 @@ export const createQueryBodySchema = z.strictObject({
   maxCostUsd: z.number().positive().max(1_000).optional(),
   /** Cost/accuracy knob in [0,1]. */
   quality: z.number().min(0).max(1).optional(),
+  /** A stored router artifact id (`switchyard router list`) or "fixed"; default: the active artifact. */
+  router: z.union([z.literal('fixed'), z.uuid('router must be "fixed" or a router artifact id')]).optional(),
   callbackUrl: z.string().max(2_048).optional(),
 });
 
@@ -52,6 +54,17 @@ export async function createQuery(
     const check = await checkCallbackUrl(request.callbackUrl, { allowPrivate: deps.allowPrivateCallbacks });
     if (!check.ok) return errorResponse(400, check.code, check.message, { field: 'callbackUrl' });
   }
+  if (request.router !== undefined && request.router !== 'fixed') {
+    const artifact = await deps.prisma.routerArtifact.findUnique({
+      where: { id: request.router },
+      select: { kind: true },
+    });
+    if (artifact === null || artifact.kind !== 'switchyard') {
+      return errorResponse(400, 'unknown_router', `router: no router artifact has id ${request.router}`, {
+        field: 'router',
+      });
+    }
+  }
   const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
   const idempotencyKey = idempotencyKeyHeader === undefined ? null : `anon:${idempotencyKeyHeader}`;
 
@@ -68,6 +81,7 @@ export async function createQuery(
         options: {
           ...(request.metadata === undefined ? {} : { metadata: request.metadata as object }),
           ...(request.quality === undefined ? {} : { quality: request.quality }),
+          ...(request.router === undefined ? {} : { router: request.router }),
         },
         maxCostUsd: request.maxCostUsd ?? null,
         callbackUrl: request.callbackUrl ?? null,

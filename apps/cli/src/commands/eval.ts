@@ -2,10 +2,13 @@ import path from 'node:path';
 import { DEFAULT_QUALITY, QUALITY_LEVELS, qualitySchema } from '@switchyard/core';
 import { DatasetError, readRecords } from '@switchyard/datasets';
 import { type Command, InvalidArgumentError } from 'commander';
+import { readCliEnv } from '../env.js';
+import { type DistributedEval, startDistributedEval } from '../eval/distributed.js';
 import { measureExtractionAgreement } from '../eval/extraction-agreement.js';
 import { EvalInputError } from '../eval/load-eval-data.js';
 import { formatReportTable } from '../eval/report-table.js';
 import { runEval } from '../eval/run-eval.js';
+import { prepareServicesOrReport } from '../services/prepare-services.js';
 
 function parseInteger(name: string, minimum: number) {
   return (value: string): number => {
@@ -37,6 +40,16 @@ export function registerEvalCommands(program: Command): void {
     .option('--models <file>', 'pool models.json (default: models.json beside the train file)')
     .option('--qualities <list>', 'knob positions to report', parseQualities, [...QUALITY_LEVELS])
     .requiredOption('--out <dir>', 'output folder for report.json, predictions.jsonl, frontier.svg')
+    .option(
+      '--distributed',
+      'run the Switchyard rows through the real queues and workers (DATABASE_URL, REDIS_URL) and compare with in-process',
+    )
+    .option('--workers <n>', 'worker processes for --distributed', parseInteger('--workers', 1), 2)
+    .option(
+      '--sample <n>',
+      'score only n test records (deterministic by --seed); training is unchanged',
+      parseInteger('--sample', 1),
+    )
     .action(
       async (options: {
         train: string;
@@ -46,14 +59,51 @@ export function registerEvalCommands(program: Command): void {
         models?: string;
         qualities: number[];
         out: string;
+        distributed?: boolean;
+        workers: number;
+        sample?: number;
       }) => {
         const qualities = options.qualities.includes(DEFAULT_QUALITY)
           ? options.qualities
           : [...options.qualities, DEFAULT_QUALITY].sort((a, b) => a - b);
+        let distributed: DistributedEval | undefined;
         try {
-          const { report } = await runEval({ ...options, qualities, defaultQuality: DEFAULT_QUALITY });
+          if (options.distributed) {
+            const env = readCliEnv();
+            if (!(await prepareServicesOrReport({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL }))) return;
+            if (options.cv === undefined && options.test === undefined) {
+              throw new EvalInputError('give exactly one of --test <file> and --cv <k>');
+            }
+            distributed = await startDistributedEval({
+              databaseUrl: env.DATABASE_URL,
+              redisUrl: env.REDIS_URL,
+              replayFile: options.test ?? options.train,
+              modelsFile: options.models ?? path.join(path.dirname(options.train), 'models.json'),
+              workers: options.workers,
+              log: (line) => process.stderr.write(`${line}\n`),
+            });
+          }
+          const { distributed: _flag, workers: _workers, ...evalOptions } = options;
+          const { report } = await runEval({
+            ...evalOptions,
+            qualities,
+            defaultQuality: DEFAULT_QUALITY,
+            ...(distributed === undefined ? {} : { distributed }),
+          });
           for (const warning of report.warnings) process.stderr.write(`warning: ${warning}\n`);
           process.stdout.write(`${formatReportTable(report)}\n`);
+          if (report.distributed !== undefined) {
+            const { compared, identical, differences, runId } = report.distributed;
+            process.stdout.write(
+              `distributed (${runId}): ${identical}/${compared} Switchyard predictions identical to in-process (answer model, calls, cost, outcome)\n`,
+            );
+            for (const difference of differences.slice(0, 5)) {
+              process.stdout.write(
+                `  differs: ${difference.system} ${difference.id}: in-process ${JSON.stringify(difference.inProcess)} distributed ${JSON.stringify(difference.distributed)}\n`,
+              );
+            }
+            if (identical !== compared) process.exitCode = 1;
+          }
           process.stdout.write(
             `wrote ${path.join(options.out, 'report.json')}, predictions.jsonl, frontier.svg in ${(report.elapsedMs / 1000).toFixed(1)} s\n`,
           );
@@ -64,6 +114,8 @@ export function registerEvalCommands(program: Command): void {
             return;
           }
           throw error;
+        } finally {
+          await distributed?.close();
         }
       },
     );

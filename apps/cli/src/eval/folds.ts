@@ -14,3 +14,13 @@ export function isTrainHalf(id: string): boolean {
   const first = createHash('sha256').update(id, 'utf8').digest()[0] ?? 0;
   return first % 2 === 0;
 }
+
+/** A deterministic sample of `count` ids: the lowest sha256 of `<seed>:sample:<id>`. */
+export function sampleIds(ids: readonly string[], count: number, seed: number): Set<string> {
+  const ranked = ids.map((id) => ({
+    id,
+    rank: createHash('sha256').update(`${seed}:sample:${id}`, 'utf8').digest('hex'),
+  }));
+  ranked.sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0));
+  return new Set(ranked.slice(0, count).map((entry) => entry.id));
+}

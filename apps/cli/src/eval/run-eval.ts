@@ -3,11 +3,12 @@ import path from 'node:path';
 import { PICO_USD_PER_USD, parseUsd, sumUsd } from '@switchyard/core';
 import type { BenchRecord } from '@switchyard/datasets';
 import { registryFromDataset } from '@switchyard/providers';
+import type { DistributedEval } from './distributed.js';
 import { type CallExecutor, createReplayExecutor } from './executor.js';
-import { foldOf } from './folds.js';
+import { foldOf, sampleIds } from './folds.js';
 import { renderFrontierSvg } from './frontier-svg.js';
 import { EvalInputError, loadEvalData } from './load-eval-data.js';
-import { type SystemKind, trainSystems } from './systems.js';
+import { type SystemAnswer, type SystemKind, trainSystems } from './systems.js';
 
 export interface EvalOptions {
   train: string;
@@ -25,6 +26,23 @@ export interface EvalOptions {
   concurrency?: number;
   /** Replaces the replay executor (e.g. a queue-backed one); built per run from all records. */
   createExecutor?: (records: readonly BenchRecord[], defaultExecutor: CallExecutor) => CallExecutor;
+  /**
+   * Runs the Switchyard rows through the real queues and workers (the trained artifact stored in
+   * router_artifacts, one query per test record and knob position) and compares every prediction
+   * with the in-process one. The caller starts and closes it.
+   */
+  distributed?: DistributedEval;
+  /** Score only this many test records (a deterministic sample by seed); training is unchanged. */
+  sample?: number;
+}
+
+/** In-process and distributed predictions of the same rows, compared. */
+export interface DistributedAgreement {
+  runId: string;
+  compared: number;
+  identical: number;
+  /** The first differences, for a bug report. */
+  differences: { system: string; id: string; inProcess: SystemAnswer; distributed: SystemAnswer }[];
 }
 
 /** One line of predictions.jsonl. */
@@ -55,6 +73,8 @@ export interface EvalReport {
   default: string;
   learned: { fold: number | null; paretoPool: string[]; referenceModels: string[]; calibrationKeys: number }[];
   warnings: string[];
+  /** Set by --distributed. */
+  distributed?: DistributedAgreement;
   elapsedMs: number;
 }
 
@@ -83,18 +103,52 @@ export async function runEval(options: EvalOptions): Promise<{ report: EvalRepor
     }
   }
 
+  if (options.sample !== undefined) {
+    if (!Number.isInteger(options.sample) || options.sample < 1) {
+      throw new EvalInputError(`--sample must be an integer ≥ 1, got ${options.sample}`);
+    }
+    const keep = sampleIds(
+      parts.flatMap((part) => part.test.map((record) => record.id)),
+      options.sample,
+      options.seed,
+    );
+    for (const part of parts) part.test = part.test.filter((record) => keep.has(record.id));
+  }
+
   const allRecords = [...data.train, ...(data.test ?? [])];
   const replay = createReplayExecutor(allRecords, registryFromDataset({ file: data.modelsFile, models: data.models }));
   const execute = options.createExecutor ? options.createExecutor(allRecords, replay) : replay;
   const concurrency = options.concurrency ?? 32;
 
   const predictions: Prediction[] = [];
+  const agreement: DistributedAgreement = {
+    runId: options.distributed?.runId ?? '',
+    compared: 0,
+    identical: 0,
+    differences: [],
+  };
   const summaries = new Map<string, { system: SystemSummary; correct: number; costs: string[] }>();
   const learned: EvalReport['learned'] = [];
   let defaultSystem = '';
   for (const part of parts) {
-    const trained = await trainSystems(part.train, data.models, options, execute);
+    const trained = await trainSystems(part.train, data.models, { ...options, trainFile: options.train }, execute);
     defaultSystem = trained.defaultSystem;
+    let distributedAnswers: Map<string, SystemAnswer> | undefined;
+    if (options.distributed !== undefined && part.test.length > 0) {
+      const artifactId = await options.distributed.storeArtifact(
+        trained.learned.artifact,
+        `switchyard eval ${options.train}${part.fold === null ? '' : ` fold ${part.fold}/${options.cv}`}`,
+      );
+      const jobs = trained.systems.flatMap((system) =>
+        system.quality === undefined
+          ? []
+          : part.test.map((record) => ({ system: system.name, record, quality: system.quality as number })),
+      );
+      const answers = await options.distributed.answerAll(jobs, artifactId);
+      distributedAnswers = new Map(
+        jobs.map((job, index) => [`${job.system}\u0000${job.record.id}`, answers[index] as SystemAnswer]),
+      );
+    }
     const { paretoPool, referenceModels, calibrationKeys } = trained.learned;
     learned.push({ fold: part.fold, paretoPool, referenceModels, calibrationKeys });
     for (const system of trained.systems) {
@@ -118,6 +172,19 @@ export async function runEval(options: EvalOptions): Promise<{ report: EvalRepor
       for (let start = 0; start < part.test.length; start += concurrency) {
         const batch = part.test.slice(start, start + concurrency);
         const answers = await Promise.all(batch.map((record) => system.answer(record, execute)));
+        if (distributedAnswers !== undefined && system.quality !== undefined) {
+          // The distributed run's answers are the predictions; the in-process ones are the check.
+          answers.forEach((inProcess, index) => {
+            const record = batch[index] as BenchRecord;
+            const distributed = distributedAnswers.get(`${system.name}\u0000${record.id}`) as SystemAnswer;
+            agreement.compared += 1;
+            if (sameAnswer(inProcess, distributed)) agreement.identical += 1;
+            else if (agreement.differences.length < 20) {
+              agreement.differences.push({ system: system.name, id: record.id, inProcess, distributed });
+            }
+            answers[index] = distributed;
+          });
+        }
         answers.forEach((answer, index) => {
           const record = batch[index] as BenchRecord;
           const correct = answer.answerFrom !== null && record.responses[answer.answerFrom]?.correct === true;
@@ -158,6 +225,7 @@ export async function runEval(options: EvalOptions): Promise<{ report: EvalRepor
     default: defaultSystem,
     learned,
     warnings: data.warnings,
+    ...(options.distributed === undefined ? {} : { distributed: agreement }),
     elapsedMs: 0,
   };
   // Group by system so each system's lines are together, as in the report.
@@ -172,6 +240,15 @@ export async function runEval(options: EvalOptions): Promise<{ report: EvalRepor
   report.elapsedMs = Math.round(performance.now() - started);
   await writeFile(path.join(options.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   return { report, predictions };
+}
+
+function sameAnswer(a: SystemAnswer, b: SystemAnswer): boolean {
+  return (
+    a.answerFrom === b.answerFrom &&
+    a.outcome === b.outcome &&
+    parseUsd(a.costUsd) === parseUsd(b.costUsd) &&
+    JSON.stringify(a.calls) === JSON.stringify(b.calls)
+  );
 }
 
 function picoToNumber(pico: bigint): number {

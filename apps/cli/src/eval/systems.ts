@@ -1,8 +1,10 @@
 import {
   type AgreementCalibration,
   accuracyPerUsdForQuality,
+  artifactVerifier,
   type CascadeContext,
   chooseStages,
+  createArtifactRouter,
   createCalibratedRouter,
   createFixedRouter,
   type ModelPerformance,
@@ -10,12 +12,13 @@ import {
   nextTierAgreement,
   type Plan,
   type Router,
-  scoreAgreementCalibration,
+  type SwitchyardArtifact,
   statsForCategory,
   sumUsd,
   usdFromNumber,
 } from '@switchyard/core';
 import type { BenchRecord, DatasetModel } from '@switchyard/datasets';
+import { compareCallKeys } from './call-order.js';
 import type { CallExecutor } from './executor.js';
 import { learnCalibration } from './learn-calibration.js';
 import { runCascade } from './run-cascade.js';
@@ -38,6 +41,8 @@ export interface EvalSystem {
   name: string;
   kind: SystemKind;
   setting?: string;
+  /** Switchyard rows: the knob position, with which the trained artifact routes (also in --distributed). */
+  quality?: number;
   answer(record: BenchRecord, execute: CallExecutor): Promise<SystemAnswer>;
 }
 
@@ -52,6 +57,8 @@ export interface TrainedSystems {
     performance: ModelPerformance[];
     /** Size of the learned calibration (number of pattern keys). */
     calibrationKeys: number;
+    /** What a worker needs to route as the Switchyard rows do. */
+    artifact: SwitchyardArtifact;
   };
 }
 
@@ -93,7 +100,8 @@ function planSystem(
         context,
       );
       const calls: string[] = [];
-      for (const observation of observations) {
+      // In call order (what the ledger of a distributed run gives back too).
+      for (const observation of [...observations].sort(compareCallKeys)) {
         if (observation.ok && !calls.includes(observation.model)) calls.push(observation.model);
       }
       return {
@@ -139,6 +147,8 @@ export interface TrainOptions {
   defaultQuality: number;
   /** Choose Switchyard's stages per query category (taxonomy) rather than once; default true. */
   perCategory?: boolean;
+  /** Recorded in the artifact's `trainedOn`. */
+  trainFile?: string;
 }
 
 /**
@@ -169,10 +179,18 @@ export async function trainSystems(
   const calibration: AgreementCalibration = await learnCalibration(train, calibratedRouter(1), execute, {
     id: VERIFIER_ID,
   });
-  const context: CascadeContext = {
-    scoreVerifier: (request) =>
-      request.verifierId === VERIFIER_ID ? scoreAgreementCalibration(calibration, request) : null,
+  // The document a worker loads from router_artifacts: eval's Switchyard rows route with exactly it.
+  const artifact: SwitchyardArtifact = {
+    version: 1,
+    kind: 'switchyard',
+    pool,
+    perCategory,
+    verifierId: VERIFIER_ID,
+    stats,
+    calibration,
+    trainedOn: { file: options.trainFile ?? '(in memory)', records: train.length },
   };
+  const context: CascadeContext = { scoreVerifier: artifactVerifier(artifact) };
 
   const systems: EvalSystem[] = pool.map((model) =>
     planSystem(model, 'single', createFixedRouter({ models: pool, subset: [model], judges: [] })),
@@ -205,15 +223,16 @@ export async function trainSystems(
   for (const quality of options.qualities) {
     const name = `switchyard q=${quality}`;
     if (quality === options.defaultQuality) defaultSystem = name;
-    systems.push(
-      planSystem(
+    systems.push({
+      quality,
+      ...planSystem(
         name,
         'switchyard',
-        calibratedRouter(quality),
+        createArtifactRouter(artifact, { quality }),
         `quality=${quality}: ${perCategory ? 'per-category' : 'global'} Pareto stages, calibrated agreement verifier, ${accuracyPerUsdForQuality(quality).toPrecision(3)} accuracy/USD`,
         context,
       ),
-    );
+    });
   }
   const overall = chooseStages(pool, stats.overall);
   return {
@@ -224,6 +243,7 @@ export async function trainSystems(
       referenceModels: overall.referenceModels,
       performance,
       calibrationKeys: Object.keys(calibration.counts).length,
+      artifact,
     },
   };
 }

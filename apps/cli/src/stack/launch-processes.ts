@@ -12,7 +12,11 @@ export interface LaunchedStack {
   exited: Promise<string>;
 }
 
-function launch(script: string, env: NodeJS.ProcessEnv, ready: RegExp, echo: boolean) {
+/**
+ * Spawns one of the apps with tsx; `started` resolves with the first group of `ready` matched in its
+ * output; `tail()` is the end of its output (echoed to stderr when `echo`).
+ */
+export function launch(script: string, env: NodeJS.ProcessEnv, ready: RegExp, echo: boolean) {
   const child = spawn(tsx, ['--conditions=@switchyard/source', script], {
     cwd: repositoryRoot,
     env,
@@ -21,11 +25,18 @@ function launch(script: string, env: NodeJS.ProcessEnv, ready: RegExp, echo: boo
   let output = '';
   const started = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not start within 60 s:\n${output}`)), 60_000);
+    let isReady = false;
     const onData = (chunk: Buffer) => {
-      output += chunk.toString();
       if (echo) process.stderr.write(chunk);
+      output += chunk.toString();
+      if (isReady) {
+        // After start-up only the tail is kept, to explain a crash.
+        if (output.length > 16_000) output = output.slice(-8_000);
+        return;
+      }
       const match = ready.exec(output);
       if (match) {
+        isReady = true;
         clearTimeout(timer);
         resolve(match[1] ?? '');
       }
@@ -37,7 +48,7 @@ function launch(script: string, env: NodeJS.ProcessEnv, ready: RegExp, echo: boo
       reject(new Error(`${script} exited with code ${code}:\n${output}`));
     });
   });
-  return { child, started };
+  return { child, started, tail: () => output.slice(-4_000) };
 }
 
 /** Starts the API and one all-roles worker as child processes; `echo` streams their logs. */

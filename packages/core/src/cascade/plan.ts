@@ -34,6 +34,8 @@ export const planSchema = z
     maxCostUsd: z.number().nonnegative().optional(),
     /** Label of the knob setting that produced the plan, e.g. "quality=0.5". */
     setting: z.string().optional(),
+    /** Id of the stored router artifact whose trained verifiers score this plan's judges. */
+    artifactId: z.string().optional(),
   })
   .refine((plan) => new Set(plan.stages.map((stage) => stage.model)).size === plan.stages.length, {
     message: 'a model appears in more than one stage',

@@ -9,6 +9,8 @@ export interface RoutingQuery {
   answerType: AnswerType;
   /** Known query class (from the submitter or a classifier), if any. */
   category?: string;
+  /** The prompt text, for routers that learn from it (the learned router needs it). */
+  prompt?: string;
 }
 
 /** Configuration of {@link createFixedRouter}. */

@@ -23,7 +23,9 @@ export async function decideQuery(deps: PipelineDeps, job: DecideJob): Promise<s
   const attempts = await listAttempts(prisma, query.id);
   const observations = settledObservations(attempts);
   const input: GatewayInput = { prompt: query.prompt, ...(query.system ? { system: query.system } : {}) };
+  const scoreVerifier = await deps.verifierFor?.(plan);
   const step = nextCascadeStep(plan, observations, {
+    ...(scoreVerifier ? { scoreVerifier } : {}),
     worstCaseCostUsd: (request: CallRequest) => {
       try {
         return deps.models.worstCaseCostUsd(request.model, inputOf(request, input));

@@ -1,4 +1,4 @@
-import type { Plan } from '@switchyard/core';
+import type { Plan, VerifierRequest } from '@switchyard/core';
 import type { PrismaClient } from '@switchyard/db';
 import type { Queues } from '../queues.js';
 
@@ -7,6 +7,11 @@ export interface GatewayInput {
   prompt: string;
   system?: string;
   messages?: { role: 'user' | 'assistant'; content: string }[];
+  /**
+   * The client's `metadata.recordId`, for the query's own prompt only: the replay provider uses it to
+   * pick among recordings of one prompt. Other providers ignore it.
+   */
+  recordId?: string;
 }
 
 export interface GatewayResult {
@@ -54,6 +59,8 @@ export interface QueryOptions {
   metadata?: Record<string, unknown>;
   /** The cost/accuracy knob in [0,1]; higher pays more for accuracy. */
   quality?: number;
+  /** A stored router artifact id, or "fixed"; default: the active artifact, else the fixed router. */
+  router?: string;
 }
 
 export interface Logger {
@@ -68,5 +75,10 @@ export interface PipelineDeps {
   models: ModelGateway;
   /** The router: a plan for one query. Throwing fails the query with the error's message. */
   planQuery(query: RoutableQuery): Plan | Promise<Plan>;
+  /**
+   * The trained verifier behind a plan's `verifier` judges (from `plan.artifactId`). Without it, or
+   * when it returns undefined, verifier judges abstain.
+   */
+  verifierFor?(plan: Plan): Promise<((request: VerifierRequest) => number | null) | undefined>;
   logger: Logger;
 }

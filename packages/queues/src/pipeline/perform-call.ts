@@ -32,12 +32,17 @@ export async function performCall(
   const { prisma, models } = deps;
   const query = await prisma.query.findUnique({
     where: { id: job.queryId },
-    select: { prompt: true, system: true },
+    select: { prompt: true, system: true, options: true },
   });
   if (!query) throw new Error(`query ${job.queryId} does not exist`);
+  const recordId = (query.options as { metadata?: { recordId?: unknown } } | null)?.metadata?.recordId;
   const input: GatewayInput =
     job.input.kind === 'query'
-      ? { prompt: query.prompt, ...(query.system ? { system: query.system } : {}) }
+      ? {
+          prompt: query.prompt,
+          ...(query.system ? { system: query.system } : {}),
+          ...(typeof recordId === 'string' ? { recordId } : {}),
+        }
       : { prompt: '', messages: job.input.messages, ...(job.input.system ? { system: job.input.system } : {}) };
 
   let provider: string;

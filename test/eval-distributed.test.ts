@@ -1,0 +1,81 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseUsd, sumUsd } from '@switchyard/core';
+import { sharedDatasetsDirectory } from '@switchyard/datasets';
+import { createPrismaClient } from '@switchyard/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DistributedEval, startDistributedEval } from '../apps/cli/src/eval/distributed.js';
+import { type EvalReport, type Prediction, runEval } from '../apps/cli/src/eval/run-eval.js';
+import { createTestDatabase, type TestDatabase } from '../packages/db/src/testing/index.js';
+
+const mix = path.join(sharedDatasetsDirectory(), 'mix');
+
+describe('eval --distributed: the Switchyard rows through real queues and worker processes', () => {
+  let database: TestDatabase;
+  let distributed: DistributedEval;
+  let report: EvalReport;
+  let predictions: Prediction[];
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ prefix: 'sy_evald' });
+    distributed = await startDistributedEval({
+      databaseUrl: database.url,
+      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      replayFile: path.join(mix, 'train.jsonl'),
+      modelsFile: path.join(mix, 'models.json'),
+      workers: 2,
+      log: () => {},
+    });
+    ({ report, predictions } = await runEval({
+      train: path.join(mix, 'train.jsonl'),
+      cv: 5,
+      seed: 0,
+      sample: 24,
+      out: await mkdtemp(path.join(tmpdir(), 'sy-evald-')),
+      qualities: [0.5, 1],
+      defaultQuality: 0.5,
+      distributed,
+    }));
+  }, 240_000);
+
+  afterAll(async () => {
+    await distributed?.close();
+    await database?.drop();
+  });
+
+  it('gives exactly the in-process predictions for every sampled query and knob position', () => {
+    expect(report.distributed?.compared).toBe(48);
+    expect(report.distributed?.differences).toEqual([]);
+    expect(report.distributed?.identical).toBe(48);
+  });
+
+  it('left one routed, finished query per prediction in the ledger, costing what the predictions say', async () => {
+    const prisma = createPrismaClient({ databaseUrl: database.url });
+    try {
+      const queries = await prisma.query.findMany({ include: { attempts: true } });
+      expect(queries).toHaveLength(48);
+      for (const query of queries) {
+        expect(['completed', 'failed']).toContain(query.status);
+        const plan = query.plan as { artifactId?: string; router: string };
+        expect(plan.router).toBe('taxonomy-cascade');
+        expect(plan.artifactId).toMatch(/^[0-9a-f-]{36}$/);
+        // Query total = sum of its attempts (the ledger), never more than one attempt per call key.
+        expect(parseUsd(query.totalCostUsd.toFixed())).toBe(
+          parseUsd(sumUsd(query.attempts.map((attempt) => attempt.costUsd?.toFixed() ?? '0'))),
+        );
+      }
+      const ledgerTotal = sumUsd(queries.map((query) => query.totalCostUsd.toFixed()));
+      const predicted = sumUsd(
+        predictions.filter((line) => line.system.startsWith('switchyard')).map((line) => line.costUsd),
+      );
+      expect(parseUsd(ledgerTotal)).toBe(parseUsd(predicted));
+      expect(parseUsd(predicted)).toBeGreaterThan(0n);
+      // One stored artifact per fold that had sampled test records.
+      const folds = new Set(predictions.map((line) => line.fold));
+      expect(await prisma.routerArtifact.count({ where: { kind: 'switchyard' } })).toBe(folds.size);
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+});
