@@ -172,9 +172,13 @@ export async function startDistributedEval(settings: DistributedSettings): Promi
     },
     async close() {
       closing = true;
+      await stopWorkers();
+      // The run's queues are its own: drop their keys from Redis (the ledger in Postgres stays).
+      await Promise.allSettled(
+        [queues.route, queues.cascade, queues.webhook].map((queue) => queue.obliterate({ force: true })),
+      );
       await queues.close();
       await prisma.$disconnect();
-      await stopWorkers();
     },
   };
 }
