@@ -78,3 +78,39 @@ export {
   switchyardArtifactSchema,
 } from './routing/router-artifact.js';
 export { type ModelPerformance, selectParetoPool } from './routing/select-pool.js';
+
+// Learned routing components: prompt features, category classifier, learned router.
+
+export {
+  CATEGORY_CLASSIFIER_DEFAULTS,
+  type CategoryClassifier,
+  type CategoryClassifierOptions,
+  type CategoryExample,
+  categoryProbabilities,
+  classifyCategory,
+  trainCategoryClassifier,
+} from './routing/category-classifier.js';
+export {
+  chooseLearnedModel,
+  createLearnedRouter,
+  LEARNED_ROUTER_DEFAULTS,
+  type LearnedModelEntry,
+  type LearnedRouterConfig,
+  type LearnedRouterExample,
+  type LearnedRouterModel,
+  type LearnedRouterOptions,
+  predictCorrectness,
+  trainLearnedRouter,
+} from './routing/learned-router.js';
+export type { LinearTrainingOptions, SparseWeights } from './routing/sparse-linear.js';
+export {
+  DEFAULT_TEXT_FEATURES,
+  fnv1a32,
+  hashTextFeatures,
+  resolveTextFeatures,
+  type SparseVector,
+  type TextFeatureConfig,
+  type TextFeatureOptions,
+  textFeatureConfigSchema,
+  tokenizePrompt,
+} from './routing/text-features.js';

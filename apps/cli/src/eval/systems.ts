@@ -3,10 +3,15 @@ import {
   accuracyPerUsdForQuality,
   artifactVerifier,
   type CascadeContext,
+  type CategoryClassifier,
+  CoreError,
   chooseStages,
+  classifyCategory,
   createArtifactRouter,
   createCalibratedRouter,
   createFixedRouter,
+  createLearnedRouter,
+  type LearnedRouterModel,
   type ModelPerformance,
   measureCategoryStats,
   nextTierAgreement,
@@ -15,6 +20,8 @@ import {
   type SwitchyardArtifact,
   statsForCategory,
   sumUsd,
+  trainCategoryClassifier,
+  trainLearnedRouter,
   usdFromNumber,
 } from '@switchyard/core';
 import type { BenchRecord, DatasetModel } from '@switchyard/datasets';
@@ -59,6 +66,10 @@ export interface TrainedSystems {
     calibrationKeys: number;
     /** What a worker needs to route as the Switchyard rows do. */
     artifact: SwitchyardArtifact;
+    /** The taxonomy row's prompt → category classifier (plain JSON). */
+    categoryClassifier: CategoryClassifier;
+    /** The learned rows' per-model P(correct | prompt) predictors and mean costs (plain JSON). */
+    learnedRouter: LearnedRouterModel;
   };
 }
 
@@ -92,7 +103,7 @@ function planSystem(
     kind,
     ...(setting === undefined ? {} : { setting }),
     async answer(record, execute) {
-      const plan: Plan = router({ answerType: record.answerType, category: record.category });
+      const plan: Plan = router({ answerType: record.answerType, category: record.category, prompt: record.prompt });
       const { finish, observations } = await runCascade(
         plan,
         { id: record.id, prompt: record.prompt },
@@ -153,7 +164,8 @@ export interface TrainOptions {
 
 /**
  * Builds every system from the training records only: per-category statistics, the stages and
- * references, and the agreement calibration are learned here; the test records are never seen.
+ * references, the agreement calibration, the prompt category classifier (taxonomy row) and the learned
+ * router (learned rows) are learned here; the test records are never seen.
  */
 export async function trainSystems(
   train: readonly BenchRecord[],
@@ -196,19 +208,26 @@ export async function trainSystems(
     planSystem(model, 'single', createFixedRouter({ models: pool, subset: [model], judges: [] })),
   );
   systems.push(oracleSystem(models));
+  const categoryClassifier = trainCategoryClassifier(
+    train.map((record) => ({ prompt: record.prompt, category: record.category })),
+  );
   systems.push(
     planSystem(
       'taxonomy',
       'taxonomy',
       (query) => {
-        const categoryStats = statsForCategory(stats, query.category);
-        // The most accurate model of the query's category on train; the cheaper one on a tie.
+        if (query.prompt === undefined) throw new CoreError('taxonomy router: the query has no prompt to classify');
+        // The record's own category label is not used: the classifier reads the prompt.
+        const { category } = classifyCategory(categoryClassifier, query.prompt);
+        const categoryStats = statsForCategory(stats, category);
+        // The most accurate model of the predicted category on train; the cheaper one on a tie.
         const best = pool.reduce((chosen, model) =>
           (categoryStats[model]?.accuracy ?? 0) > (categoryStats[chosen]?.accuracy ?? 0) ? model : chosen,
         );
-        return { ...createFixedRouter({ models: pool, subset: [best], judges: [] })(query), router: 'taxonomy' };
+        const fixed = createFixedRouter({ models: pool, subset: [best], judges: [] });
+        return { ...fixed({ answerType: query.answerType, category }), router: 'taxonomy' };
       },
-      'most accurate model of the query category on train (category from the dataset), no cascade',
+      'most accurate model on train of the category that a prompt classifier (trained on train) predicts, no cascade',
     ),
   );
   systems.push(
@@ -234,6 +253,26 @@ export async function trainSystems(
       ),
     });
   }
+  const learnedRouter = trainLearnedRouter(
+    train.map((record) => ({
+      prompt: record.prompt,
+      outcomes: pool.map((model) => ({
+        model,
+        correct: record.responses[model]?.correct === true,
+        costUsd: record.responses[model]?.costUsd ?? 0,
+      })),
+    })),
+  );
+  for (const quality of options.qualities) {
+    systems.push(
+      planSystem(
+        `learned q=${quality}`,
+        'learned',
+        createLearnedRouter({ model: learnedRouter, pool, quality }),
+        `quality=${quality}: one model per query, max P(correct | prompt) − ${accuracyPerUsdForQuality(quality).toPrecision(3)}/USD × its mean cost; per-model logistic regression on hashed prompt features`,
+      ),
+    );
+  }
   const overall = chooseStages(pool, stats.overall);
   return {
     systems,
@@ -244,6 +283,8 @@ export async function trainSystems(
       performance,
       calibrationKeys: Object.keys(calibration.counts).length,
       artifact,
+      categoryClassifier,
+      learnedRouter,
     },
   };
 }
