@@ -71,6 +71,7 @@ export {
   settingsForQuality,
 } from './routing/quality-knob.js';
 export {
+  artifactCategory,
   artifactVerifier,
   createArtifactRouter,
   parseSwitchyardArtifact,

@@ -110,8 +110,8 @@ export async function startDistributedEval(settings: DistributedSettings): Promi
             quality,
             router: artifactId,
             metadata: {
+              // As in-process: no category label; the router classifies the prompt.
               answerType: record.answerType,
-              category: record.category,
               recordId: record.id,
               eval: runId,
             },

@@ -25,7 +25,7 @@ export async function learnCalibration(
   for (let start = 0; start < train.length; start += concurrency) {
     await Promise.all(
       train.slice(start, start + concurrency).map(async (record) => {
-        const plan = router({ answerType: record.answerType, category: record.category });
+        const plan = router({ answerType: record.answerType, prompt: record.prompt });
         const seen = new Set<string>();
         await runCascade(plan, { id: record.id, prompt: record.prompt }, execute, {
           scoreVerifier: (request) => {

@@ -1,5 +1,4 @@
 import {
-  type AgreementCalibration,
   accuracyPerUsdForQuality,
   artifactVerifier,
   type CascadeContext,
@@ -8,7 +7,6 @@ import {
   chooseStages,
   classifyCategory,
   createArtifactRouter,
-  createCalibratedRouter,
   createFixedRouter,
   createLearnedRouter,
   type LearnedRouterModel,
@@ -20,6 +18,7 @@ import {
   type SwitchyardArtifact,
   statsForCategory,
   sumUsd,
+  trainAgreementCalibration,
   trainCategoryClassifier,
   trainLearnedRouter,
   usdFromNumber,
@@ -103,7 +102,8 @@ function planSystem(
     kind,
     ...(setting === undefined ? {} : { setting }),
     async answer(record, execute) {
-      const plan: Plan = router({ answerType: record.answerType, category: record.category, prompt: record.prompt });
+      // The dataset's category label is not given: routers that need a category classify the prompt.
+      const plan: Plan = router({ answerType: record.answerType, prompt: record.prompt });
       const { finish, observations } = await runCascade(
         plan,
         { id: record.id, prompt: record.prompt },
@@ -186,31 +186,32 @@ export async function trainSystems(
     ),
   );
   const perCategory = options.perCategory ?? true;
-  const calibratedRouter = (quality: number) =>
-    createCalibratedRouter({ pool, perCategory, verifierId: VERIFIER_ID, stats, quality });
-  const calibration: AgreementCalibration = await learnCalibration(train, calibratedRouter(1), execute, {
-    id: VERIFIER_ID,
-  });
+  const categoryClassifier = trainCategoryClassifier(
+    train.map((record) => ({ prompt: record.prompt, category: record.category })),
+  );
   // The document a worker loads from router_artifacts: eval's Switchyard rows route with exactly it.
-  const artifact: SwitchyardArtifact = {
+  // Its calibration is learned by running its own cascade (at quality 1) over the training records.
+  const untrained: SwitchyardArtifact = {
     version: 1,
     kind: 'switchyard',
     pool,
     perCategory,
     verifierId: VERIFIER_ID,
     stats,
-    calibration,
+    calibration: trainAgreementCalibration([], { id: VERIFIER_ID }),
+    categoryClassifier,
     trainedOn: { file: options.trainFile ?? '(in memory)', records: train.length },
   };
+  const calibration = await learnCalibration(train, createArtifactRouter(untrained, { quality: 1 }), execute, {
+    id: VERIFIER_ID,
+  });
+  const artifact: SwitchyardArtifact = { ...untrained, calibration };
   const context: CascadeContext = { scoreVerifier: artifactVerifier(artifact) };
 
   const systems: EvalSystem[] = pool.map((model) =>
     planSystem(model, 'single', createFixedRouter({ models: pool, subset: [model], judges: [] })),
   );
   systems.push(oracleSystem(models));
-  const categoryClassifier = trainCategoryClassifier(
-    train.map((record) => ({ prompt: record.prompt, category: record.category })),
-  );
   systems.push(
     planSystem(
       'taxonomy',

@@ -3,6 +3,7 @@ import type { VerifierRequest } from '../cascade/step.js';
 import { CoreError } from '../errors.js';
 import { type AgreementCalibration, scoreAgreementCalibration } from '../judges/agreement-calibration.js';
 import { createCalibratedRouter } from './calibrated-router.js';
+import { type CategoryClassifier, classifyCategory } from './category-classifier.js';
 import type { CategoryStats } from './category-stats.js';
 import type { Router } from './fixed-router.js';
 
@@ -36,6 +37,19 @@ export const switchyardArtifactSchema = z.object({
     strength: z.number().positive(),
     counts: z.record(z.string(), z.tuple([z.number().nonnegative(), z.number().nonnegative()])),
   }),
+  /** Prompt → category, for queries that do not give a category the artifact knows. */
+  categoryClassifier: z
+    .object({
+      version: z.literal(1),
+      kind: z.literal('category-classifier'),
+      features: z.object({ bits: z.number().int().positive() }).loose(),
+      categories: z.array(z.string()).min(1),
+      outputs: z.array(
+        z.object({ bias: z.number(), indices: z.array(z.number().int()), weights: z.array(z.number()) }),
+      ),
+      counts: z.record(z.string(), z.number()),
+    })
+    .optional(),
   /** What it was trained on, for people reading it later. */
   trainedOn: z.object({ file: z.string(), records: z.number().int().nonnegative() }).optional(),
 });
@@ -48,6 +62,7 @@ export interface SwitchyardArtifact {
   verifierId: string;
   stats: CategoryStats;
   calibration: AgreementCalibration;
+  categoryClassifier?: CategoryClassifier;
   trainedOn?: { file: string; records: number };
 }
 
@@ -60,7 +75,7 @@ export function parseSwitchyardArtifact(value: unknown): SwitchyardArtifact {
       `router artifact: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid document'}`,
     );
   }
-  return parsed.data;
+  return parsed.data as SwitchyardArtifact;
 }
 
 /** The router an artifact defines at one knob position (and optional per-query budget). */
@@ -77,11 +92,26 @@ export function createArtifactRouter(
     ...(options.maxCostUsd === undefined ? {} : { maxCostUsd: options.maxCostUsd }),
   });
   return (query) => {
-    // A category the artifact never saw has no statistics; the overall ones apply.
-    const known = query.category !== undefined && artifact.stats.byCategory[query.category] !== undefined;
-    const { category: _ignored, ...rest } = query;
-    return router(known ? query : rest);
+    const category = artifactCategory(artifact, query);
+    const { category: _given, ...rest } = query;
+    return router(category === undefined ? rest : { ...rest, category });
   };
+}
+
+/**
+ * The category a query is routed as: the one it gives when the artifact has statistics for it, else
+ * the artifact's classifier's reading of the prompt, else none (the overall statistics apply).
+ */
+export function artifactCategory(
+  artifact: SwitchyardArtifact,
+  query: { category?: string; prompt?: string },
+): string | undefined {
+  if (query.category !== undefined && artifact.stats.byCategory[query.category] !== undefined) return query.category;
+  if (artifact.categoryClassifier !== undefined && query.prompt !== undefined) {
+    const { category } = classifyCategory(artifact.categoryClassifier, query.prompt);
+    if (artifact.stats.byCategory[category] !== undefined) return category;
+  }
+  return undefined;
 }
 
 /** The `scoreVerifier` of the cascade context for plans made from this artifact. */
