@@ -23,7 +23,10 @@ export type {
 export { CoreError } from './errors.js';
 export {
   type AgreementCalibration,
+  type AgreementPatternOutcome,
+  agreementPatternOutcomes,
   type CalibrationExample,
+  expandReferenceSubsets,
   scoreAgreementCalibration,
   trainAgreementCalibration,
 } from './judges/agreement-calibration.js';
@@ -74,6 +77,9 @@ export {
   artifactCategory,
   artifactVerifier,
   createArtifactRouter,
+  type LearnedCascadeArtifact,
+  learnedCascadeArtifactSchema,
+  learnedRouterModelSchema,
   parseSwitchyardArtifact,
   type SwitchyardArtifact,
   switchyardArtifactSchema,
@@ -92,8 +98,24 @@ export {
   trainCategoryClassifier,
 } from './routing/category-classifier.js';
 export {
+  type CascadeQueryView,
+  type CascadeStagePlan,
+  cheapestOthers,
+  chooseReferences,
+  createLearnedCascadeRouter,
+  LEARNED_CASCADE_DEFAULTS,
+  type LearnedCascadeRouterConfig,
+  type LearnedCascadeSettings,
+  learnedCascadeTrainingPlans,
+  planLearnedCascade,
+  priorParetoStages,
+  priorThresholds,
+  queryView,
+} from './routing/learned-cascade-router.js';
+export {
   chooseLearnedModel,
   createLearnedRouter,
+  crossFitCorrectness,
   LEARNED_ROUTER_DEFAULTS,
   type LearnedModelEntry,
   type LearnedRouterConfig,

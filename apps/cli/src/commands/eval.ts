@@ -28,6 +28,13 @@ function parseQualities(value: string): number[] {
   return [...new Set(qualities)].sort((a, b) => a - b);
 }
 
+function parseRouterKind(value: string): 'learned-cascade' | 'calibrated' {
+  if (value !== 'learned-cascade' && value !== 'calibrated') {
+    throw new InvalidArgumentError(`--router must be learned-cascade or calibrated, got "${value}"`);
+  }
+  return value;
+}
+
 /** `switchyard eval` (offline evaluation on recorded datasets) and `switchyard eval-extraction`. */
 export function registerEvalCommands(program: Command): void {
   program
@@ -39,6 +46,12 @@ export function registerEvalCommands(program: Command): void {
     .option('--seed <n>', 'seed of the fold assignment', parseInteger('--seed', 0), 0)
     .option('--models <file>', 'pool models.json (default: models.json beside the train file)')
     .option('--qualities <list>', 'knob positions to report', parseQualities, [...QUALITY_LEVELS])
+    .option(
+      '--router <kind>',
+      "Switchyard's router: learned-cascade (default) or calibrated (the earlier per-category calibrated cascade, for comparison)",
+      parseRouterKind,
+      'learned-cascade',
+    )
     .requiredOption('--out <dir>', 'output folder for report.json, predictions.jsonl, frontier.svg')
     .option(
       '--distributed',
@@ -58,6 +71,7 @@ export function registerEvalCommands(program: Command): void {
         seed: number;
         models?: string;
         qualities: number[];
+        router: 'learned-cascade' | 'calibrated';
         out: string;
         distributed?: boolean;
         workers: number;

@@ -20,8 +20,10 @@ export interface EvalOptions {
   out: string;
   qualities: readonly number[];
   defaultQuality: number;
-  /** Switchyard's stages per query category (default) or once for all queries. */
+  /** Switchyard's stages per query category (default) or once for all queries (calibrated router only). */
   perCategory?: boolean;
+  /** Switchyard's router (default 'learned-cascade'; see `TrainOptions.router`). */
+  router?: 'learned-cascade' | 'calibrated';
   /** Queries evaluated at once (they are independent). */
   concurrency?: number;
   /** Replaces the replay executor (e.g. a queue-backed one); built per run from all records. */

@@ -1,5 +1,7 @@
 import {
+  type AgreementCalibration,
   accuracyPerUsdForQuality,
+  artifactCategory,
   artifactVerifier,
   type CascadeContext,
   type CategoryClassifier,
@@ -9,7 +11,12 @@ import {
   createArtifactRouter,
   createFixedRouter,
   createLearnedRouter,
+  crossFitCorrectness,
+  LEARNED_CASCADE_DEFAULTS,
+  type LearnedCascadeSettings,
+  type LearnedRouterExample,
   type LearnedRouterModel,
+  learnedCascadeTrainingPlans,
   type ModelPerformance,
   measureCategoryStats,
   nextTierAgreement,
@@ -160,6 +167,15 @@ export interface TrainOptions {
   perCategory?: boolean;
   /** Recorded in the artifact's `trainedOn`. */
   trainFile?: string;
+  /**
+   * Switchyard's router: 'learned-cascade' (default; artifact version 2, `createLearnedCascadeRouter`)
+   * or the earlier 'calibrated' cascade (version 1, `createCalibratedRouter`), kept for comparison.
+   */
+  router?: 'learned-cascade' | 'calibrated';
+  /** The learned cascade's planner settings (default `LEARNED_CASCADE_DEFAULTS`). */
+  cascade?: Partial<LearnedCascadeSettings>;
+  /** Folds of the out-of-fold learned predictions the calibration is trained with (default 5). */
+  crossFitFolds?: number;
 }
 
 /**
@@ -189,10 +205,21 @@ export async function trainSystems(
   const categoryClassifier = trainCategoryClassifier(
     train.map((record) => ({ prompt: record.prompt, category: record.category })),
   );
+  const learnedExamples: LearnedRouterExample[] = train.map((record) => ({
+    prompt: record.prompt,
+    outcomes: pool.map((model) => ({
+      model,
+      correct: record.responses[model]?.correct === true,
+      costUsd: record.responses[model]?.costUsd ?? 0,
+    })),
+  }));
+  // The learned rows' router, and (version 2) the learned cascade's per-query priors.
+  const learnedRouter = trainLearnedRouter(learnedExamples);
+  const routerKind = options.router ?? 'learned-cascade';
+  const settings: LearnedCascadeSettings = { ...LEARNED_CASCADE_DEFAULTS, ...options.cascade };
   // The document a worker loads from router_artifacts: eval's Switchyard rows route with exactly it.
-  // Its calibration is learned by running its own cascade (at quality 1) over the training records.
   const untrained: SwitchyardArtifact = {
-    version: 1,
+    version: routerKind === 'learned-cascade' ? 2 : 1,
     kind: 'switchyard',
     pool,
     perCategory,
@@ -200,11 +227,43 @@ export async function trainSystems(
     stats,
     calibration: trainAgreementCalibration([], { id: VERIFIER_ID }),
     categoryClassifier,
+    ...(routerKind === 'learned-cascade' ? { learned: { router: learnedRouter, ...settings } } : {}),
     trainedOn: { file: options.trainFile ?? '(in memory)', records: train.length },
   };
-  const calibration = await learnCalibration(train, createArtifactRouter(untrained, { quality: 1 }), execute, {
-    id: VERIFIER_ID,
-  });
+  let calibration: AgreementCalibration;
+  if (routerKind === 'learned-cascade') {
+    // Training plans are shaped by priors the calibration's records were not trained on (out of fold),
+    // like the priors of new queries: in-sample ones are overconfident.
+    const priors = crossFitCorrectness(learnedExamples, { folds: options.crossFitFolds ?? 5 });
+    const index = new Map(train.map((record, position) => [record, position]));
+    calibration = await learnCalibration(
+      train,
+      (record) => {
+        // The category the router will see at query time: the classifier's, not the label.
+        const category = artifactCategory(untrained, { prompt: record.prompt });
+        const categoryStats = statsForCategory(stats, category);
+        const costs = Object.fromEntries(pool.map((model) => [model, categoryStats[model]?.costUsd ?? 0]));
+        const view = {
+          pool,
+          priors: priors[index.get(record) as number] ?? {},
+          costs,
+          ...(category === undefined ? {} : { category }),
+        };
+        return learnedCascadeTrainingPlans(view, { verifierId: VERIFIER_ID, answerType: record.answerType, settings });
+      },
+      execute,
+      { id: VERIFIER_ID, referenceSubsets: true },
+    );
+  } else {
+    // The calibrated cascade's own plans at quality 1 reach every stage.
+    const router = createArtifactRouter(untrained, { quality: 1 });
+    calibration = await learnCalibration(
+      train,
+      (record) => [router({ answerType: record.answerType, prompt: record.prompt })],
+      execute,
+      { id: VERIFIER_ID },
+    );
+  }
   const artifact: SwitchyardArtifact = { ...untrained, calibration };
   const context: CascadeContext = { scoreVerifier: artifactVerifier(artifact) };
 
@@ -249,21 +308,13 @@ export async function trainSystems(
         name,
         'switchyard',
         createArtifactRouter(artifact, { quality }),
-        `quality=${quality}: ${perCategory ? 'per-category' : 'global'} Pareto stages, calibrated agreement verifier, ${accuracyPerUsdForQuality(quality).toPrecision(3)} accuracy/USD`,
+        routerKind === 'learned-cascade'
+          ? `quality=${quality}: learned cascade: per-query Pareto stages by learned P(correct | prompt), starting at the learned pick, references bought by value of information, calibrated agreement verifier, ${accuracyPerUsdForQuality(quality).toPrecision(3)} accuracy/USD`
+          : `quality=${quality}: ${perCategory ? 'per-category' : 'global'} Pareto stages, calibrated agreement verifier, ${accuracyPerUsdForQuality(quality).toPrecision(3)} accuracy/USD`,
         context,
       ),
     });
   }
-  const learnedRouter = trainLearnedRouter(
-    train.map((record) => ({
-      prompt: record.prompt,
-      outcomes: pool.map((model) => ({
-        model,
-        correct: record.responses[model]?.correct === true,
-        costUsd: record.responses[model]?.costUsd ?? 0,
-      })),
-    })),
-  );
   for (const quality of options.qualities) {
     systems.push(
       planSystem(

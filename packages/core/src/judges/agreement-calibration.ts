@@ -72,3 +72,63 @@ export function scoreAgreementCalibration(
   }
   return estimate;
 }
+
+/**
+ * One example per subset of the example's references (the empty set included), each labelled like the
+ * original. A cascade's verifier request reveals the agreement with every reference, so it also tells
+ * what any subset of them would have shown: training on the subsets lets a router price reference
+ * sets it did not run (see {@link agreementPatternOutcomes}). At most 2^`maxReferences` examples; an
+ * example with more references is returned unexpanded.
+ */
+export function expandReferenceSubsets(example: CalibrationExample, maxReferences = 8): CalibrationExample[] {
+  const { references } = example;
+  if (references.length > maxReferences) return [example];
+  const subsets: CalibrationExample[] = [];
+  for (let mask = 0; mask < 1 << references.length; mask += 1) {
+    subsets.push({ ...example, references: references.filter((_, index) => (mask & (1 << index)) !== 0) });
+  }
+  return subsets;
+}
+
+/** One agreement pattern of an answered stage answer with a set of references. */
+export interface AgreementPatternOutcome {
+  /** Per reference (in the order given), whether it agrees. */
+  agrees: boolean[];
+  /** How often the pattern occurred in training (smoothed), given the model and category. */
+  probability: number;
+  /** The calibrated P(correct) of the answer when the pattern is observed. */
+  pCorrect: number;
+}
+
+/**
+ * Every agree/disagree pattern the references can show for an answered stage answer of `model`, with
+ * its training frequency (the pattern's count at the most specific calibration level, +½ each,
+ * normalised) and the calibrated P(correct) it leads to. What a router needs to price references
+ * before calling them: the value of asking them is how much the patterns change its accept decision.
+ */
+export function agreementPatternOutcomes(
+  calibration: AgreementCalibration,
+  request: { category?: string; model: string; references: readonly string[] },
+): AgreementPatternOutcome[] {
+  const outcomes: AgreementPatternOutcome[] = [];
+  let total = 0;
+  for (let mask = 0; mask < 1 << request.references.length; mask += 1) {
+    const agrees = request.references.map((_, index) => (mask & (1 << index)) !== 0);
+    const references = request.references.map((model, index) => ({ model, agrees: agrees[index] === true }));
+    const pattern = { model: request.model, answered: true, references, ...categoryOf(request) };
+    const keys = levelKeys(pattern);
+    const weight = (calibration.counts[keys[keys.length - 1] as string]?.[1] ?? 0) + 0.5;
+    total += weight;
+    outcomes.push({
+      agrees,
+      probability: weight,
+      pCorrect: scoreAgreementCalibration(calibration, { ...pattern, answer: '' }),
+    });
+  }
+  for (const outcome of outcomes) outcome.probability /= total;
+  return outcomes;
+}
+
+function categoryOf(request: { category?: string }): { category?: string } {
+  return request.category === undefined ? {} : { category: request.category };
+}

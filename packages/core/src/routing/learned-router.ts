@@ -127,6 +127,34 @@ export function predictCorrectness(model: LearnedRouterModel, prompt: string): R
 }
 
 /**
+ * Out-of-fold P(correct) for every training example: the examples are split into `folds` parts (by
+ * position: example i is in part i mod folds) and each part is predicted by a router trained on the
+ * others. What a component trained on top of the router's predictions must see: in-sample predictions
+ * are overconfident (the router has memorised its own training prompts), out-of-fold ones look like
+ * the predictions it will make for new queries. Deterministic.
+ */
+export function crossFitCorrectness(
+  examples: readonly LearnedRouterExample[],
+  options: LearnedRouterOptions & { folds?: number } = {},
+): Record<string, number>[] {
+  const { folds = 5, ...routerOptions } = options;
+  if (!Number.isInteger(folds) || folds < 2)
+    throw new CoreError(`cross-fit: folds must be an integer ≥ 2, got ${folds}`);
+  if (examples.length < folds) throw new CoreError(`cross-fit: ${examples.length} examples for ${folds} folds`);
+  const predictions: Record<string, number>[] = new Array(examples.length);
+  for (let fold = 0; fold < folds; fold += 1) {
+    const model = trainLearnedRouter(
+      examples.filter((_, index) => index % folds !== fold),
+      routerOptions,
+    );
+    examples.forEach((example, index) => {
+      if (index % folds === fold) predictions[index] = predictCorrectness(model, example.prompt);
+    });
+  }
+  return predictions;
+}
+
+/**
  * The model with the best value P(correct) − accuracyPerUsd · mean cost; ties → the cheaper one, then
  * the earlier in `candidates`. Raising `accuracyPerUsd` never picks a dearer model.
  */

@@ -13,6 +13,7 @@ export interface NewRouterArtifact {
 
 /** Serialises writers of one kind: version numbers and the single active row stay consistent. */
 const ARTIFACT_LOCK = 72707370;
+const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 60_000 };
 
 /**
  * Stores an artifact as the next version of its kind. Artifacts are immutable; activating one
@@ -35,7 +36,8 @@ export async function saveRouterArtifact(prisma: PrismaClient, artifact: NewRout
         active: artifact.activate === true,
       },
     });
-  });
+    // An artifact is about a megabyte of JSON: writing it can outlast Prisma's 5 s default.
+  }, TRANSACTION_OPTIONS);
 }
 
 /** Makes `id` the active artifact of its kind; false when no artifact has that id. */
