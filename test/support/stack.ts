@@ -1,55 +1,106 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '../../packages/db/src/testing/index.js';
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const tsx = path.join(repositoryRoot, 'node_modules', '.bin', 'tsx');
+const tsxLoader = pathToFileURL(path.join(repositoryRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 export interface Stack {
   apiUrl: string;
   database: TestDatabase;
   prefix: string;
+  /** The Redis the workers use (and the API, unless `apiEnv` gave it another). */
+  redisUrl: string;
   logs: () => string;
+  /** Starts one more worker process on the stack's database, Redis and prefix; `env` goes on top. */
+  startWorker(env?: Record<string, string>): Promise<WorkerProcess>;
+  /** The worker processes started and not yet killed, oldest first. */
+  workers(): WorkerProcess[];
   stop(): Promise<void>;
 }
 
+export interface WorkerProcess {
+  pid: number;
+  /** False once the process exited, whatever the cause. */
+  alive(): boolean;
+  /** Sends `signal` (SIGKILL by default: a crash, no cleanup) and resolves once the process exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Environment of the API process only, on top of the shared one (e.g. an unreachable REDIS_URL). */
+  apiEnv?: Record<string, string>;
+  /** Environment of the first worker only, on top of the shared one. */
+  workerEnv?: Record<string, string>;
+  /** Start a worker with the stack (default true); with false, call `startWorker` when needed. */
+  worker?: boolean;
+}
+
+/**
+ * Runs `script` in one node process with tsx as its loader (not the tsx CLI, which would run the
+ * script in a grandchild that a SIGKILL of the child cannot reach).
+ */
 function startProcess(script: string, env: NodeJS.ProcessEnv, ready: RegExp, output: string[]): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, ['--conditions=@switchyard/source', script], {
+    const child = spawn(process.execPath, ['--import', tsxLoader, '--conditions=@switchyard/source', script], {
       cwd: repositoryRoot,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${output.join('')}`)), 30_000);
+    // This process's own output decides readiness: `output` may hold an earlier process's lines.
+    let own = '';
+    const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${own}`)), 30_000);
     const onData = (chunk: Buffer) => {
       output.push(chunk.toString());
-      if (ready.test(output.join(''))) {
+      own += chunk.toString();
+      if (ready.test(own)) {
         clearTimeout(timer);
         resolve(child);
       }
     };
     child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output.push(chunk.toString());
+      own += chunk.toString();
+    });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${script} exited with ${code}:\n${output.join('')}`));
+      reject(new Error(`${script} exited with ${code}:\n${own}`));
     });
   });
+}
+
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Stops a process: `signal`, then SIGKILL if it is still alive after `graceMs`. */
+async function stopProcess(child: ChildProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  child.removeAllListeners('exit');
+  if (hasExited(child)) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, graceMs))]);
+  if (!hasExited(child)) {
+    child.kill('SIGKILL');
+    await exited;
+  }
 }
 
 /**
  * Starts the API and a worker as separate processes against the real Postgres (a fresh database) and
  * Redis (a fresh queue prefix), configured by `env` (e.g. SWITCHYARD_REPLAY or SWITCHYARD_MODELS).
  */
-export async function startStack(env: Record<string, string>): Promise<Stack> {
+export async function startStack(env: Record<string, string>, options: StackOptions = {}): Promise<Stack> {
   const database = await createTestDatabase({ prefix: 'sy_e2e' });
   const prefix = `sy_e2e_${randomBytes(4).toString('hex')}`;
+  const redisUrl = env.REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const common = {
     ...process.env,
     DATABASE_URL: database.url,
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_URL: redisUrl,
     SWITCHYARD_QUEUE_PREFIX: prefix,
     SWITCHYARD_CALL_BACKOFF_MS: '50',
     SWITCHYARD_ALLOW_PRIVATE_CALLBACKS: 'true',
@@ -57,33 +108,56 @@ export async function startStack(env: Record<string, string>): Promise<Stack> {
     ...env,
   };
   const output: string[] = [];
-  const worker = await startProcess(
-    'apps/worker/src/main.ts',
-    { ...common, LOG_LEVEL: 'info' },
-    /worker started/,
-    output,
-  );
+  const running = new Map<WorkerProcess, ChildProcess>();
+  const startWorker = async (workerEnv: Record<string, string> = {}): Promise<WorkerProcess> => {
+    const child = await startProcess(
+      'apps/worker/src/main.ts',
+      { ...common, LOG_LEVEL: 'info', ...workerEnv },
+      /worker started/,
+      output,
+    );
+    const handle: WorkerProcess = {
+      pid: child.pid ?? -1,
+      alive: () => !hasExited(child),
+      async kill(signal = 'SIGKILL') {
+        running.delete(handle);
+        await stopProcess(child, signal, 10_000);
+      },
+    };
+    running.set(handle, child);
+    return handle;
+  };
   const apiOutput: string[] = [];
-  const api = await startProcess(
-    'apps/api/src/main.ts',
-    { ...common, PORT: '0' },
-    /listening on http:\/\/\S+/,
-    apiOutput,
-  );
+  let api: ChildProcess | undefined;
+  try {
+    if (options.worker ?? true) await startWorker(options.workerEnv);
+    api = await startProcess(
+      'apps/api/src/main.ts',
+      { ...common, PORT: '0', ...options.apiEnv },
+      /listening on http:\/\/\S+/,
+      apiOutput,
+    );
+  } catch (error) {
+    for (const child of running.values()) await stopProcess(child, 'SIGKILL', 0);
+    await database.drop();
+    throw error;
+  }
   const match = /listening on (http:\/\/\S+)/.exec(apiOutput.join(''));
   if (!match?.[1]) throw new Error('API printed no address');
+  const apiProcess = api;
   return {
     apiUrl: match[1],
     database,
     prefix,
+    redisUrl,
     logs: () => output.join('') + apiOutput.join(''),
+    startWorker,
+    workers: () => [...running.keys()],
     async stop() {
-      for (const child of [api, worker]) {
-        child.removeAllListeners('exit');
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
+      await stopProcess(apiProcess, 'SIGTERM', 10_000);
+      for (const [handle, child] of running) {
+        running.delete(handle);
+        await stopProcess(child, 'SIGTERM', 10_000);
       }
       await database.drop();
     },

@@ -40,6 +40,27 @@ export const workerEnvSchema = z.object({
   SWITCHYARD_ALLOW_PRIVATE_CALLBACKS: booleanString.default(false),
   /** How often the reconciler re-enqueues work Redis lost, ms (0 = off). */
   SWITCHYARD_RECONCILE_INTERVAL_MS: z.coerce.number().int().nonnegative().default(30_000),
+  /**
+   * The reconciler enqueues again the route job of a query still queued after this long, and the
+   * delivery job of a callback still pending after this long without a try, ms. (A no-op while the
+   * job exists in Redis.)
+   */
+  SWITCHYARD_RECONCILE_QUEUED_AFTER_MS: z.coerce.number().int().nonnegative().default(15_000),
+  /**
+   * A routing/running query without ledger progress for this long gets a recovery decide job from the
+   * reconciler, ms; it also re-runs calls whose job failed for good (e.g. tries used up while the
+   * database was down). Keep it above SWITCHYARD_CALL_TIMEOUT_MS: after Redis lost its queues, a
+   * recovery for a query whose call is still running on a live worker would make that call again.
+   */
+  SWITCHYARD_RECONCILE_STALLED_AFTER_MS: z.coerce.number().int().positive().default(300_000),
+  /**
+   * Lock of an active job, ms; renewed every half of it while the job runs. A crashed worker's jobs are
+   * taken back by another worker at the earliest this long after the crash. Too short a lock on a busy
+   * machine lets a live job be taken for stalled and run twice.
+   */
+  SWITCHYARD_LOCK_DURATION_MS: z.coerce.number().int().positive().default(30_000),
+  /** How often a worker checks for stalled jobs (active jobs whose lock expired), ms. */
+  SWITCHYARD_STALLED_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

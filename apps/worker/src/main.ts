@@ -80,6 +80,8 @@ const running = startWorkers(deps, {
     allowPrivateTargets: env.SWITCHYARD_ALLOW_PRIVATE_CALLBACKS,
     timeoutMs: 10_000,
   },
+  lockDurationMs: env.SWITCHYARD_LOCK_DURATION_MS,
+  stalledIntervalMs: env.SWITCHYARD_STALLED_INTERVAL_MS,
 });
 logger.info(
   {
@@ -93,12 +95,17 @@ logger.info(
   'worker started',
 );
 
+const reconcileSettings = {
+  ...defaultReconcileSettings,
+  queuedAfterMs: env.SWITCHYARD_RECONCILE_QUEUED_AFTER_MS,
+  stalledAfterMs: env.SWITCHYARD_RECONCILE_STALLED_AFTER_MS,
+};
 let reconcileTimer: NodeJS.Timeout | undefined;
 if (env.SWITCHYARD_RECONCILE_INTERVAL_MS > 0 && roles.includes('router')) {
   const sweep = async () => {
     try {
-      const result = await reconcileQueries(deps, defaultReconcileSettings);
-      if (result.requeued + result.recovered > 0) logger.info(result, 'reconciled queries');
+      const result = await reconcileQueries(deps, reconcileSettings);
+      if (result.requeued + result.recovered + result.webhooks > 0) logger.info(result, 'reconciled queries');
     } catch (error) {
       logger.warn({ error: (error as Error).message }, 'reconcile sweep failed');
     }

@@ -30,7 +30,12 @@ export const callJobSchema = z.object({
 export type CallJob = z.infer<typeof callJobSchema>;
 
 /** cascade/decide: aggregate what the calls so far observed; accept, escalate or finish. */
-export const decideJobSchema = z.object({ queryId: uuid, round: z.number().int().nonnegative() });
+export const decideJobSchema = z.object({
+  queryId: uuid,
+  round: z.number().int().nonnegative(),
+  /** Enqueued by the reconciler for a stalled query: may re-run calls whose job failed for good. */
+  recovery: z.boolean().optional(),
+});
 export type DecideJob = z.infer<typeof decideJobSchema>;
 
 /** webhook/deliver: one signed callback delivery. */

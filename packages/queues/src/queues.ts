@@ -20,6 +20,12 @@ export interface QueueSettings {
   /** Redis key prefix of every queue; tests and side-by-side deployments use their own. */
   prefix: string;
   retry?: RetrySettings;
+  /**
+   * How long `enqueueRoute` waits for Redis before it rejects, ms (default 2 s). The queue connection
+   * waits for an unreachable Redis forever; a route job is the one enqueue the reconciler repeats for
+   * a queued query, so its caller (the API, after writing the row) may give up and answer instead.
+   */
+  routeEnqueueTimeoutMs?: number;
 }
 
 /** The producers of the system: the API and workers enqueue only through these. */
@@ -29,15 +35,24 @@ export interface Queues {
   cascade: Queue;
   webhook: Queue;
   enqueueRoute(queryId: string): Promise<void>;
-  /** Adds a decide job that runs once every call job under it has finished (a BullMQ flow). */
-  enqueueCallsThenDecide(decide: DecideJob, calls: CallJob[]): Promise<void>;
+  /**
+   * Adds a decide job that runs once every call job under it has finished (a BullMQ flow).
+   * `replaceFailedCalls`: a call whose job failed for good (its tries used up by errors that are not
+   * the provider's, e.g. the database was down) keeps its job id, so enqueueing it again is a no-op;
+   * with this option that failed job is removed first and the call runs again.
+   */
+  enqueueCallsThenDecide(
+    decide: DecideJob,
+    calls: CallJob[],
+    options?: { replaceFailedCalls?: boolean },
+  ): Promise<void>;
   enqueueDecide(decide: DecideJob): Promise<void>;
   enqueueWebhook(deliveryId: string): Promise<void>;
   close(): Promise<void>;
 }
 
 export function createQueues(settings: QueueSettings): Queues {
-  const full: Required<QueueSettings> = { retry: defaultRetrySettings, ...settings };
+  const full: Required<QueueSettings> = { retry: defaultRetrySettings, routeEnqueueTimeoutMs: 2_000, ...settings };
   const connection: Redis = createRedisConnection(full.redisUrl);
   const common = { connection, prefix: full.prefix };
   const route = new Queue(QUEUE_NAMES.route, { ...common, defaultJobOptions: defaultJobOptions('route', full.retry) });
@@ -57,10 +72,20 @@ export function createQueues(settings: QueueSettings): Queues {
     webhook,
     async enqueueRoute(queryId) {
       const data = routeJobSchema.parse({ queryId });
-      await route.add('route', data, { jobId: jobIds.route(queryId) });
+      await withTimeout(
+        route.add('route', data, { jobId: jobIds.route(queryId) }),
+        full.routeEnqueueTimeoutMs,
+        `enqueue route job of query ${queryId}: Redis did not answer`,
+      );
     },
-    async enqueueCallsThenDecide(decide, calls) {
+    async enqueueCallsThenDecide(decide, calls, options = {}) {
       const parent = decideJobSchema.parse(decide);
+      if (options.replaceFailedCalls) {
+        for (const call of calls) {
+          const id = jobIds.call(call);
+          if ((await cascade.getJobState(id)) === 'failed') await cascade.remove(id);
+        }
+      }
       await flows.add({
         name: 'decide',
         queueName: QUEUE_NAMES.cascade,
@@ -92,4 +117,17 @@ export function createQueues(settings: QueueSettings): Queues {
       connection.disconnect();
     },
   };
+}
+
+/**
+ * Rejects after `ms` if `promise` has not settled. The command stays queued in the connection and
+ * may still run when Redis is back (harmless: job ids are idempotent); its late outcome is ignored.
+ */
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  promise.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

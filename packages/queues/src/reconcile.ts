@@ -1,11 +1,14 @@
 import type { PipelineDeps } from './pipeline/deps.js';
 
 export interface ReconcileSettings {
-  /** A queued query older than this without progress gets its route job enqueued again. */
+  /**
+   * A queued query older than this without progress gets its route job enqueued again; so does a
+   * pending callback delivery get its delivery job.
+   */
   queuedAfterMs: number;
   /** A routing/running query without ledger progress for this long gets a recovery decide job. */
   stalledAfterMs: number;
-  /** At most this many queries per sweep. */
+  /** At most this many queries of each kind, and deliveries, per sweep. */
   limit: number;
 }
 
@@ -17,15 +20,16 @@ export const defaultReconcileSettings: ReconcileSettings = {
 
 /**
  * Postgres is the source of truth: after Redis lost its queues (restart without persistence), or the
- * API could not enqueue after writing the row, this sweep puts the work back. Job ids derive from
- * rows, so re-enqueueing work that is still queued is a no-op; a recovery decide job re-derives
+ * API could not enqueue after writing the row, this sweep puts the work back: route jobs of queued
+ * queries, recovery decide jobs of stalled ones, delivery jobs of pending callbacks. Job ids derive
+ * from rows, so re-enqueueing work that is still queued is a no-op; a recovery decide job re-derives
  * everything from the ledger, and settled calls are never paid again.
  */
 export async function reconcileQueries(
   deps: PipelineDeps,
   settings: ReconcileSettings = defaultReconcileSettings,
   now = new Date(),
-): Promise<{ requeued: number; recovered: number }> {
+): Promise<{ requeued: number; recovered: number; webhooks: number }> {
   const { prisma, queues } = deps;
   const queued = await prisma.query.findMany({
     where: { status: 'queued', updatedAt: { lt: new Date(now.getTime() - settings.queuedAfterMs) } },
@@ -48,7 +52,17 @@ export async function reconcileQueries(
   const recoveryRound = 1_000_000_000 + Math.floor(now.getTime() / 1000);
   for (const query of stalled) {
     await prisma.query.update({ where: { id: query.id }, data: { updatedAt: now } });
-    await queues.enqueueDecide({ queryId: query.id, round: recoveryRound });
+    await queues.enqueueDecide({ queryId: query.id, round: recoveryRound, recovery: true });
   }
-  return { requeued: queued.length, recovered: stalled.length };
+
+  // A callback owed for a finished query or batch whose delivery job Redis lost. While the job still
+  // exists (waiting, or delayed for its next try) the enqueue is a no-op, as its id derives from the row.
+  const pendingWebhooks = await prisma.webhookDelivery.findMany({
+    where: { status: 'pending', updatedAt: { lt: new Date(now.getTime() - settings.queuedAfterMs) } },
+    select: { id: true },
+    take: settings.limit,
+    orderBy: { createdAt: 'asc' },
+  });
+  for (const delivery of pendingWebhooks) await queues.enqueueWebhook(delivery.id);
+  return { requeued: queued.length, recovered: stalled.length, webhooks: pendingWebhooks.length };
 }

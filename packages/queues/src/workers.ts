@@ -15,6 +15,14 @@ export interface WorkerSettings {
   /** Jobs processed at once, per role. */
   concurrency: Record<WorkerRole, number>;
   webhooks: WebhookSettings;
+  /**
+   * How long a worker's lock on an active job lasts, ms (renewed every half of it while the job runs).
+   * A worker that dies leaves its jobs locked this long before the stalled-job check may take them
+   * back. Default: BullMQ's (30 s).
+   */
+  lockDurationMs?: number;
+  /** How often the stalled-job check runs, ms. Default: BullMQ's (30 s). */
+  stalledIntervalMs?: number;
 }
 
 export interface RunningWorkers {
@@ -41,6 +49,8 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
     // A worker that dies mid-job leaves it stalled; another worker picks it up again (the ledger
     // makes the repeat safe), a few times before the job is failed.
     maxStalledCount: 3,
+    ...(settings.lockDurationMs === undefined ? {} : { lockDuration: settings.lockDurationMs }),
+    ...(settings.stalledIntervalMs === undefined ? {} : { stalledInterval: settings.stalledIntervalMs }),
     settings: { backoffStrategy: providerBackoff },
   });
 

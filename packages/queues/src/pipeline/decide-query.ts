@@ -48,6 +48,9 @@ export async function decideQuery(deps: PipelineDeps, job: DecideJob): Promise<s
     await deps.queues.enqueueCallsThenDecide(
       { queryId: query.id, round: job.round + 1 },
       pending.map((call) => ({ queryId: query.id, ...call })),
+      // Only the reconciler's recovery job re-runs calls whose job failed for good: a call that keeps
+      // failing is then tried again once per stall period, not in a tight loop of decide rounds.
+      { replaceFailedCalls: job.recovery === true },
     );
     return `calls:${pending.length}`;
   }

@@ -18,9 +18,10 @@ export interface QueryOutcome {
  * a duplicate decide job cannot overwrite it or send a second callback.
  */
 export async function completeQuery(deps: PipelineDeps, queryId: string, outcome: QueryOutcome): Promise<void> {
-  const updated = await deps.prisma.query.updateMany({
-    where: { id: queryId, status: { notIn: ['completed', 'failed'] } },
-    data: {
+  await finalize(
+    deps,
+    queryId,
+    {
       status: 'completed',
       answer: outcome.answer,
       answerModel: outcome.answerModel,
@@ -33,8 +34,8 @@ export async function completeQuery(deps: PipelineDeps, queryId: string, outcome
         verdicts: outcome.verdicts,
       }),
     },
-  });
-  if (updated.count === 1) await scheduleCallback(deps, queryId, 'query.completed');
+    'query.completed',
+  );
 }
 
 export async function failQuery(
@@ -44,27 +45,51 @@ export async function failQuery(
   errorMessage: string,
   verdicts: StageVerdict[] = [],
 ): Promise<void> {
-  const updated = await deps.prisma.query.updateMany({
-    where: { id: queryId, status: { notIn: ['completed', 'failed'] } },
-    data: {
+  await finalize(
+    deps,
+    queryId,
+    {
       status: 'failed',
       errorCode,
       errorMessage,
       completedAt: new Date(),
       outcome: toJson({ outcome: 'failed', reason: errorMessage, verdicts }),
     },
+    'query.failed',
+  );
+}
+
+/**
+ * The final status and the callback owed for it are written in one transaction: a worker that dies
+ * in between must not leave a finished query whose callback nobody will ever send (a repeated decide
+ * job finds the query final and stops). The delivery job is enqueued after the commit; if that is
+ * lost, the reconciler enqueues the pending delivery.
+ */
+async function finalize(
+  deps: PipelineDeps,
+  queryId: string,
+  data: Prisma.QueryUpdateManyMutationInput,
+  event: string,
+): Promise<void> {
+  const deliveryId = await deps.prisma.$transaction(async (tx) => {
+    const updated = await tx.query.updateMany({
+      where: { id: queryId, status: { notIn: ['completed', 'failed'] } },
+      data,
+    });
+    return updated.count === 1 ? recordCallback(tx, queryId, event) : null;
   });
-  if (updated.count === 1) await scheduleCallback(deps, queryId, 'query.failed');
+  if (deliveryId !== null) await deps.queues.enqueueWebhook(deliveryId);
 }
 
 function toJson(value: object): Prisma.InputJsonValue {
   return JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue;
 }
 
-async function scheduleCallback(deps: PipelineDeps, queryId: string, event: string): Promise<void> {
-  const query = await deps.prisma.query.findUniqueOrThrow({ where: { id: queryId } });
-  if (!query.callbackUrl) return;
-  const delivery = await deps.prisma.webhookDelivery.upsert({
+/** The delivery row of the query's callback, if it has a callback URL. */
+async function recordCallback(tx: Prisma.TransactionClient, queryId: string, event: string): Promise<string | null> {
+  const query = await tx.query.findUniqueOrThrow({ where: { id: queryId } });
+  if (!query.callbackUrl) return null;
+  const delivery = await tx.webhookDelivery.upsert({
     where: { queryId_event: { queryId, event } },
     update: {},
     create: {
@@ -84,5 +109,5 @@ async function scheduleCallback(deps: PipelineDeps, queryId: string, event: stri
       },
     },
   });
-  await deps.queues.enqueueWebhook(delivery.id);
+  return delivery.id;
 }

@@ -1,7 +1,7 @@
 import type { CallObservation } from '@switchyard/core';
 import { type Attempt, beginAttempt, settleAttempt } from '@switchyard/db';
 import type { CallJob } from '../catalog.js';
-import type { GatewayError, GatewayInput, PipelineDeps } from './deps.js';
+import type { GatewayError, GatewayInput, GatewayResult, PipelineDeps } from './deps.js';
 import { attemptToObservation } from './observations.js';
 
 /** Thrown for a retryable provider failure that still has tries left; the queue backs off and retries. */
@@ -61,23 +61,9 @@ export async function performCall(
   );
   if (begun.kind !== 'proceed') return attemptToObservation(begun.attempt);
 
+  let result: GatewayResult | undefined;
   try {
-    const result = await models.generate(job.model, input, options.signal);
-    await settleAttempt(prisma, begun.attempt.id, {
-      outcome: 'succeeded',
-      costUsd: result.costUsd,
-      inputTokens: result.inputTokens,
-      outputTokens: result.outputTokens,
-      latencyMs: result.latencyMs,
-      providerRequestId: result.providerRequestId,
-      output: result.text,
-      detail: {
-        finishReason: result.finishReason,
-        warnings: result.warnings,
-        simulated: result.simulated,
-        ...(result.costUsd === null ? { costUnknown: true } : {}),
-      },
-    });
+    result = await models.generate(job.model, input, options.signal);
   } catch (error) {
     const providerError = error as Partial<GatewayError>;
     const retryable = providerError.isRetryable === true;
@@ -95,8 +81,56 @@ export async function performCall(
       ...(providerError.statusCode === undefined ? {} : { detail: { statusCode: providerError.statusCode } }),
     });
   }
+  if (result !== undefined) {
+    const answered = result;
+    // The provider answered and charged. A failure from here on is the database's, and must not be
+    // mistaken for the provider's: rethrown, the job would call (and pay) again on its next try.
+    await settleAnswered(deps, job, () =>
+      settleAttempt(prisma, begun.attempt.id, {
+        outcome: 'succeeded',
+        costUsd: answered.costUsd,
+        inputTokens: answered.inputTokens,
+        outputTokens: answered.outputTokens,
+        latencyMs: answered.latencyMs,
+        providerRequestId: answered.providerRequestId,
+        output: answered.text,
+        detail: {
+          finishReason: answered.finishReason,
+          warnings: answered.warnings,
+          simulated: answered.simulated,
+          ...(answered.costUsd === null ? { costUnknown: true } : {}),
+        },
+      }),
+    );
+  }
   const settled = await prisma.attempt.findUniqueOrThrow({ where: { id: begun.attempt.id } });
   return attemptToObservation(settled);
+}
+
+/** How long a call that got its answer keeps trying to record it while the database is unreachable. */
+const SETTLE_RETRY_MS = 60_000;
+
+/**
+ * Records an answered call, retrying while the database is away (a restart, a dropped connection):
+ * the answer is in memory and paid for. Settling is idempotent, so a try whose commit went through
+ * but whose reply was lost is harmless. Past SETTLE_RETRY_MS the error is rethrown and the job's
+ * retry calls again: the one case where a call may be paid twice.
+ */
+async function settleAnswered(deps: PipelineDeps, job: CallJob, settle: () => Promise<unknown>): Promise<void> {
+  const deadline = Date.now() + SETTLE_RETRY_MS;
+  for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
+    try {
+      await settle();
+      return;
+    } catch (error) {
+      if (Date.now() + wait > deadline) throw error;
+      deps.logger.warn(
+        { queryId: job.queryId, stage: job.stage, role: job.role, slot: job.slot, error: (error as Error).message },
+        'cannot record an answered call yet; retrying',
+      );
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
 }
 
 async function recordUnstartedFailure(
