@@ -387,9 +387,12 @@ describe('durability: Postgres restarts', () => {
     // Calls in flight answered during the outage: their answers and costs were kept and recorded once
     // the database was back, not thrown away nor paid for again.
     await expectLedgerIntact(ledger, submitted, before, 'finished by the live worker');
-    // The outage did hit answered calls, and used up some call jobs' tries; the worker rode it out.
-    expect(stack.logs()).toMatch(/cannot record an answered call yet/);
-    expect(stack.logs()).toMatch(/"jobId":"call_[^"]+","attemptsMade":2,[^\n]*"msg":"job failed"/);
+    if (mode === 'every-statement-fails') {
+      // The outage did hit answered calls, and used up some call jobs' tries; the worker rode it out.
+      // (Dropped connections come back at once, so the hard mode need not exhaust any tries.)
+      expect(stack.logs()).toMatch(/cannot record an answered call yet/);
+      expect(stack.logs()).toMatch(/"jobId":"call_[^"]+","attemptsMade":2,[^\n]*"msg":"job failed"/);
+    }
     expect(stack.workers().map((worker) => worker.alive())).toEqual([true]);
     console.log(
       `postgres outage (${mode}): ${before.filter((a) => a.outcome === 'started').length} calls in flight; ` +
@@ -401,10 +404,10 @@ describe('durability: Postgres restarts', () => {
     await outageRun('every-statement-fails', [90, 120]);
   });
 
-  // Skipped: a transaction cut midway leaks its pooled connection (Prisma's client runtime never
-  // releases a connection whose ROLLBACK failed); in about half the runs the worker's pool fills up
-  // with leaked connections and every query waits forever. Enable once packages/db guards against it.
-  it.skip('the same when the database drops every connection at once, as a restart does', async () => {
+  // A transaction cut midway used to leak its pooled connection (Prisma's client runtime never
+  // releases a connection whose ROLLBACK failed) until the pool filled and every query waited
+  // forever; packages/db's client destroys such connections.
+  it('the same when the database drops every connection at once, as a restart does', async () => {
     await outageRun('hard', [120, 150]);
   });
 });

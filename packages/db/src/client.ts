@@ -1,10 +1,69 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import type { PoolClient } from 'pg';
 import { PrismaClient } from './generated/prisma/client.js';
 
 export type { PrismaClient };
 
+/** How long a query waits for a pooled connection before failing (instead of waiting forever). */
+const POOL_WAIT_MS = 15_000;
+
 /** The system's one way to open Prisma: the pg driver adapter, no native engine. */
 export function createPrismaClient(options: { databaseUrl: string; maxConnections?: number }): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: options.databaseUrl, max: options.maxConnections ?? 10 });
+  const adapter = new GuardedPrismaPg({
+    connectionString: options.databaseUrl,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: POOL_WAIT_MS,
+  });
   return new PrismaClient({ adapter });
+}
+
+type Adapter = Awaited<ReturnType<PrismaPg['connect']>>;
+type Transaction = Awaited<ReturnType<Adapter['startTransaction']>>;
+
+/**
+ * The pg adapter with one fix. Prisma 6.19's transaction manager sends COMMIT/ROLLBACK and only then
+ * calls the adapter's commit()/rollback(), which returns the connection to the pool; when that
+ * statement fails (the server restarted, the connection dropped) the connection is never returned.
+ * A few such failures fill the pool and every later query waits forever. Here a failed COMMIT or
+ * ROLLBACK destroys its connection at once, and a later commit()/rollback() does nothing.
+ */
+class GuardedPrismaPg extends PrismaPg {
+  override async connect(): Promise<Adapter> {
+    const adapter = await super.connect();
+    const startTransaction = adapter.startTransaction.bind(adapter);
+    adapter.startTransaction = async (isolationLevel) => guardTransaction(await startTransaction(isolationLevel));
+    return adapter;
+  }
+}
+
+function guardTransaction(transaction: Transaction): Transaction {
+  const client = (transaction as unknown as { client?: PoolClient }).client;
+  if (client === undefined) return transaction;
+  let released = false;
+  const executeRaw = transaction.executeRaw.bind(transaction);
+  const commit = transaction.commit.bind(transaction);
+  const rollback = transaction.rollback.bind(transaction);
+  transaction.executeRaw = async (query) => {
+    try {
+      return await executeRaw(query);
+    } catch (error) {
+      if (!released && /^\s*(COMMIT|ROLLBACK)\b/i.test(query.sql)) {
+        released = true;
+        // Passing an error makes pg close the connection rather than pool it.
+        client.release(error instanceof Error ? error : new Error(String(error)));
+      }
+      throw error;
+    }
+  };
+  transaction.commit = async () => {
+    if (released) return;
+    released = true;
+    await commit();
+  };
+  transaction.rollback = async () => {
+    if (released) return;
+    released = true;
+    await rollback();
+  };
+  return transaction;
 }
