@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AttemptRow,
@@ -13,34 +11,17 @@ import {
   type QueryRow,
   waitFor,
 } from './support/ledger.js';
-import { repositoryRoot, type Stack, startStack, type WorkerProcess } from './support/stack.js';
+import { mixDirectory, type RecordLine, readMixRecords } from './support/mix-records.js';
+import { type Stack, startStack, type WorkerProcess } from './support/stack.js';
 
 // "Nothing accepted is lost: a query, an attempt, a cost, a webhook survives worker crashes and
 // restarts of Redis or Postgres; retries never pay twice for the same call." Each test below breaks
 // the stack on purpose while model calls are in flight (replayed with a latency), then checks the
 // ledger row by row against what it held at the moment of the failure.
 
-interface Recorded {
-  text: string;
-  costUsd: number;
-}
-interface RecordLine {
-  id: string;
-  prompt: string;
-  answerType: string;
-  responses: Record<string, Recorded>;
-}
-
-const datasetDirectory = path.resolve(
-  process.env.SWITCHYARD_DATASETS_DIR ?? path.join(repositoryRoot, '..', 'shared', 'datasets'),
-  'mix',
-);
+const datasetDirectory = mixDirectory;
 // Every 23rd record: a spread over the four benchmarks in the file.
-const records: RecordLine[] = readFileSync(path.join(datasetDirectory, 'train.jsonl'), 'utf8')
-  .split('\n')
-  .filter(Boolean)
-  .filter((_, index) => index % 23 === 0)
-  .map((line) => JSON.parse(line) as RecordLine);
+const records: RecordLine[] = readMixRecords().filter((_, index) => index % 23 === 0);
 
 /** Every replayed call takes this long, so a kill always finds calls in flight. */
 const REPLAY_LATENCY_MS = '400';

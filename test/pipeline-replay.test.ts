@@ -1,32 +1,11 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { measureCategoryStats, type SwitchyardArtifact, trainAgreementCalibration } from '@switchyard/core';
 import { activateRouterArtifact, createPrismaClient, saveRouterArtifact } from '@switchyard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, repositoryRoot, type Stack, startStack, waitForQuery } from './support/stack.js';
+import { mixDirectory, type RecordLine, readMixRecords } from './support/mix-records.js';
+import { postJson, type Stack, startStack, waitForQuery } from './support/stack.js';
 
-interface Recorded {
-  text: string;
-  answer: string | null;
-  correct: boolean;
-  costUsd: number;
-}
-interface RecordLine {
-  id: string;
-  prompt: string;
-  answerType: string;
-  responses: Record<string, Recorded>;
-}
-
-const datasetDirectory = path.resolve(
-  process.env.SWITCHYARD_DATASETS_DIR ?? path.join(repositoryRoot, '..', 'shared', 'datasets'),
-  'mix',
-);
-const records: RecordLine[] = readFileSync(path.join(datasetDirectory, 'train.jsonl'), 'utf8')
-  .split('\n')
-  .filter(Boolean)
-  .slice(0, 400)
-  .map((line) => JSON.parse(line) as RecordLine);
+const datasetDirectory = mixDirectory;
+const records: RecordLine[] = readMixRecords().slice(0, 400);
 
 /** USD string sum in integer pico-dollars, so the comparison has no float drift. */
 function picoUsd(value: string | number): bigint {

@@ -2,7 +2,7 @@ import { formatUsd, parseUsd, type SwitchyardArtifact } from '@switchyard/core';
 import type { BenchRecord } from '@switchyard/datasets';
 import { createPrismaClient, type PrismaClient, saveRouterArtifact } from '@switchyard/db';
 import { createQueues, type Queues } from '@switchyard/queues';
-import { launch } from '../stack/launch-processes.js';
+import { launch, stopProcess } from '../stack/launch-processes.js';
 import { compareCallKeys } from './call-order.js';
 import type { SystemAnswer } from './systems.js';
 
@@ -62,15 +62,7 @@ export async function startDistributedEval(settings: DistributedSettings): Promi
     launch('apps/worker/src/main.ts', env, /(worker started)/, false),
   );
   const stopWorkers = async () => {
-    await Promise.all(
-      workers.map(async ({ child }) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const done = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }),
-    );
+    await Promise.all(workers.map(({ child }) => stopProcess(child)));
   };
   try {
     await Promise.all(workers.map((worker) => worker.started));

@@ -51,6 +51,15 @@ export function launch(script: string, env: NodeJS.ProcessEnv, ready: RegExp, ec
   return { child, started, tail: () => output.slice(-4_000) };
 }
 
+/** SIGTERM (the apps finish their active jobs), then SIGKILL after 15 s. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
 /** Starts the API and one all-roles worker as child processes; `echo` streams their logs. */
 export async function launchStack(env: NodeJS.ProcessEnv, options: { echo: boolean }): Promise<LaunchedStack> {
   const worker = launch('apps/worker/src/main.ts', env, /(worker started)/, options.echo);
@@ -66,15 +75,7 @@ export async function launchStack(env: NodeJS.ProcessEnv, options: { echo: boole
     apiUrl,
     exited,
     async stop() {
-      await Promise.all(
-        children.map(async (child) => {
-          if (child.exitCode !== null) return;
-          const done = new Promise((resolve) => child.once('exit', resolve));
-          child.kill('SIGTERM');
-          await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-          if (child.exitCode === null) child.kill('SIGKILL');
-        }),
-      );
+      await Promise.all(children.map(stopProcess));
     },
   };
 }
