@@ -1,4 +1,7 @@
-import { connectClient, DatabaseSetupError, parseDatabaseUrl } from '../../packages/db/src/index.js';
+// Only the connection modules: the package index pulls in every repository and their workspace
+// dependencies, which the root config's global setup does not resolve through source conditions.
+import { connectClient } from '../../packages/db/src/connection/connect.js';
+import { DatabaseSetupError, parseDatabaseUrl } from '../../packages/db/src/connection/database-url.js';
 import { baseTestDatabaseUrl } from '../../packages/db/src/testing/index.js';
 
 /**

@@ -4,6 +4,7 @@ export { DatabaseSetupError, type DatabaseTarget, parseDatabaseUrl } from './con
 export { redactUrl } from './connection/redact-url.js';
 export type {
   ApiKey,
+  ApiKeyUsage,
   Attempt,
   Batch,
   Query,
@@ -21,6 +22,20 @@ export {
 export { type MigrationFile, readMigrations } from './migrations/read-migrations.js';
 export { type MigrationRunResult, runMigrations } from './migrations/run-migrations.js';
 export { defaultMigrationsDirectory } from './paths.js';
+export {
+  type ApiKeyAuthentication,
+  ApiKeyError,
+  type ApiKeyPrincipal,
+  type ApiKeySummary,
+  authenticateApiKey,
+  CURRENT_BUDGET_MONTH,
+  createApiKey,
+  listApiKeys,
+  type NewApiKey,
+  remainingKeyBudgetUsd,
+  revokeApiKey,
+  touchApiKey,
+} from './repositories/api-keys.js';
 export {
   type AttemptKey,
   type AttemptSettlement,

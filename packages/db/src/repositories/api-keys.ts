@@ -1,0 +1,188 @@
+import { apiKeyLookupPrefix, generateApiKey, hashApiKey, isWellFormedApiKey, secretsEqual } from '@switchyard/auth';
+import type { PrismaClient } from '../client.js';
+import { Prisma } from '../generated/prisma/client.js';
+
+/** The UTC month (its first day) that budgets count calls starting now in. */
+export const CURRENT_BUDGET_MONTH = Prisma.sql`date_trunc('month', now() AT TIME ZONE 'UTC')::date`;
+
+/** What an operator sets on a key. */
+export interface NewApiKey {
+  /** Label, unique among keys in use (1–100 characters). */
+  name: string;
+  /** Monthly spending cap, decimal USD; omitted = no cap. */
+  monthlyBudgetUsd?: string;
+  /** Requests per minute; omitted = no limit. */
+  rpm?: number;
+  /** The key stops working at this time (session keys); omitted = never. */
+  expiresAt?: Date;
+}
+
+/** A key as listings show it: never the key itself, nor its hash. */
+export interface ApiKeySummary {
+  id: string;
+  name: string;
+  /** `sy_` + the first 8 characters, to recognise the key. */
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+  monthlyBudgetUsd: string | null;
+  rpm: number | null;
+  /** Sum of the ledger costs of this key's calls that started this UTC month, decimal USD. */
+  spentThisMonthUsd: string;
+}
+
+/** The caller a valid key stands for; what the API needs on every request. */
+export interface ApiKeyPrincipal {
+  apiKeyId: string;
+  name: string;
+  rpm: number | null;
+  monthlyBudgetUsd: string | null;
+}
+
+export type ApiKeyAuthentication =
+  | { kind: 'ok'; principal: ApiKeyPrincipal }
+  /** Not shaped like a key, or no key has this value. */
+  | { kind: 'unknown' }
+  | { kind: 'revoked' }
+  | { kind: 'expired' };
+
+/** Thrown for an operator's mistake (duplicate name, unknown key); the message says what to do. */
+export class ApiKeyError extends Error {
+  override readonly name = 'ApiKeyError';
+}
+
+/**
+ * Creates a key and returns it in clear, the only time it exists outside the caller: the database
+ * keeps its sha256 hash and its first characters.
+ */
+export async function createApiKey(
+  prisma: PrismaClient,
+  request: NewApiKey,
+): Promise<{ key: string; summary: ApiKeySummary }> {
+  const name = request.name.trim();
+  if (name.length === 0 || name.length > 100) throw new ApiKeyError('name must be 1 to 100 characters');
+  const key = generateApiKey();
+  try {
+    const row = await prisma.apiKey.create({
+      data: {
+        name,
+        prefix: apiKeyLookupPrefix(key),
+        hash: hashApiKey(key),
+        monthlyBudgetUsd: request.monthlyBudgetUsd ?? null,
+        rpm: request.rpm ?? null,
+        expiresAt: request.expiresAt ?? null,
+      },
+    });
+    return { key, summary: { ...summaryOf(row), spentThisMonthUsd: '0' } };
+  } catch (error) {
+    if ((error as { code?: string }).code === 'P2002' || /api_keys_name_active_key/.test(String(error))) {
+      throw new ApiKeyError(
+        `a key named ${JSON.stringify(name)} is already in use; revoke it first or pick another name`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Every key, newest first, with this month's spend from the ledger. */
+export async function listApiKeys(prisma: PrismaClient): Promise<ApiKeySummary[]> {
+  const rows = await prisma.apiKey.findMany({ orderBy: { createdAt: 'desc' } });
+  const spend = await prisma.$queryRaw<{ api_key_id: string; spent: Prisma.Decimal }[]>`
+    SELECT q.api_key_id, COALESCE(SUM(a.cost_usd), 0) AS spent
+    FROM attempts a JOIN queries q ON q.id = a.query_id
+    WHERE q.api_key_id IS NOT NULL AND a.started_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+    GROUP BY q.api_key_id`;
+  const spentByKey = new Map(spend.map((row) => [row.api_key_id, new Prisma.Decimal(row.spent).toFixed()]));
+  return rows.map((row) => ({ ...summaryOf(row), spentThisMonthUsd: spentByKey.get(row.id) ?? '0' }));
+}
+
+/** Revokes the key in use with this id or name; a revoked key answers 401 from the next request on. */
+export async function revokeApiKey(prisma: PrismaClient, nameOrId: string): Promise<ApiKeySummary> {
+  const isId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(nameOrId);
+  const row = await prisma.apiKey.findFirst({
+    where: isId ? { id: nameOrId } : { name: nameOrId, revokedAt: null },
+  });
+  if (!row) throw new ApiKeyError(`no key in use has the ${isId ? 'id' : 'name'} ${JSON.stringify(nameOrId)}`);
+  if (row.revokedAt)
+    throw new ApiKeyError(`key ${row.name} (${row.id}) was already revoked at ${row.revokedAt.toISOString()}`);
+  const revoked = await prisma.apiKey.update({ where: { id: row.id }, data: { revokedAt: new Date() } });
+  return { ...summaryOf(revoked), spentThisMonthUsd: '0' };
+}
+
+/**
+ * Finds the key a bearer token stands for. Looks up candidates by the clear prefix, then compares the
+ * hashes in constant time, so the response time does not tell how much of a guess was right.
+ */
+export async function authenticateApiKey(
+  prisma: PrismaClient,
+  token: string,
+  now = new Date(),
+): Promise<ApiKeyAuthentication> {
+  if (!isWellFormedApiKey(token)) return { kind: 'unknown' };
+  const hash = hashApiKey(token);
+  const candidates = await prisma.apiKey.findMany({ where: { prefix: apiKeyLookupPrefix(token) } });
+  const row = candidates.find((candidate) => secretsEqual(hash, candidate.hash));
+  if (!row) return { kind: 'unknown' };
+  if (row.revokedAt !== null) return { kind: 'revoked' };
+  if (row.expiresAt !== null && row.expiresAt <= now) return { kind: 'expired' };
+  return {
+    kind: 'ok',
+    principal: {
+      apiKeyId: row.id,
+      name: row.name,
+      rpm: row.rpm,
+      monthlyBudgetUsd: row.monthlyBudgetUsd === null ? null : row.monthlyBudgetUsd.toFixed(),
+    },
+  };
+}
+
+/** Records that the key was used (callers throttle this: it is a write). */
+export async function touchApiKey(prisma: PrismaClient, apiKeyId: string, at = new Date()): Promise<void> {
+  await prisma.apiKey.updateMany({ where: { id: apiKeyId }, data: { lastUsedAt: at } });
+}
+
+/**
+ * What a budgeted key may still spend this UTC month: budget − settled spend − worst case of calls in
+ * flight, decimal USD (may be negative only if the budget was lowered). null: the key has no budget.
+ */
+export async function remainingKeyBudgetUsd(prisma: PrismaClient, apiKeyId: string): Promise<string | null> {
+  const rows = await prisma.$queryRaw<
+    { budget: Prisma.Decimal | null; spent: Prisma.Decimal | null; reserved: Prisma.Decimal | null }[]
+  >`
+    SELECT k.monthly_budget_usd AS budget, u.spent_usd AS spent, u.reserved_usd AS reserved
+    FROM api_keys k
+    LEFT JOIN api_key_usage u ON u.api_key_id = k.id AND u.month = ${CURRENT_BUDGET_MONTH}
+    WHERE k.id = ${apiKeyId}::uuid`;
+  const row = rows[0];
+  if (!row || row.budget === null) return null;
+  return new Prisma.Decimal(row.budget)
+    .minus(row.spent ?? 0)
+    .minus(row.reserved ?? 0)
+    .toFixed();
+}
+
+function summaryOf(row: {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+  monthlyBudgetUsd: Prisma.Decimal | null;
+  rpm: number | null;
+}): Omit<ApiKeySummary, 'spentThisMonthUsd'> {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+    expiresAt: row.expiresAt,
+    monthlyBudgetUsd: row.monthlyBudgetUsd === null ? null : row.monthlyBudgetUsd.toFixed(),
+    rpm: row.rpm,
+  };
+}
