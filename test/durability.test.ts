@@ -48,7 +48,7 @@ async function submit(stack: Stack, batch: RecordLine[], callbackUrl?: string): 
     batch.map(async (record) => {
       const response = await fetch(`${stack.apiUrl}/v1/queries`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...stack.auth },
         body: JSON.stringify({
           prompt: record.prompt,
           metadata: { answerType: record.answerType, recordId: record.id },

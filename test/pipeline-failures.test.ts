@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, type Stack, startStack, waitForQuery } from './support/stack.js';
+import { type Stack, startStack } from './support/stack.js';
 
 // The built-in simulated pool (no SWITCHYARD_REPLAY/SWITCHYARD_MODELS): its prompt directives make
 // a model fail on purpose, deterministically.
@@ -28,11 +28,11 @@ async function ledgerRows(queryId: string) {
 
 describe('provider failures in the pipeline', () => {
   it('retries a call that got a retryable 429 and charges it once', async () => {
-    const response = await postJson(`${stack.apiUrl}/v1/queries`, {
+    const response = await stack.post('/v1/queries', {
       prompt: 'What is 17 + 25? [[sim:error=429,times=1,model=sim-small]]',
       metadata: { answerType: 'number' },
     });
-    const query = await waitForQuery(stack.apiUrl, response.body.id as string);
+    const query = await stack.waitForQuery(response.body.id as string);
     expect(query.status).toBe('completed');
     const rows = await ledgerRows(query.id);
     const small = rows.filter((row) => row.model === 'sim-small');
@@ -44,11 +44,11 @@ describe('provider failures in the pipeline', () => {
   });
 
   it('fails the query with the reason when every model returns a non-retryable error', async () => {
-    const response = await postJson(`${stack.apiUrl}/v1/queries`, {
+    const response = await stack.post('/v1/queries', {
       prompt: 'What is 2 + 2? [[sim:error=400]]',
       metadata: { answerType: 'number' },
     });
-    const query = await waitForQuery(stack.apiUrl, response.body.id as string);
+    const query = await stack.waitForQuery(response.body.id as string);
     expect(query.status).toBe('failed');
     expect(query.error?.code).toBe('no_answer');
     expect(query.error?.message).toMatch(/bad_request/);
@@ -59,11 +59,11 @@ describe('provider failures in the pipeline', () => {
   });
 
   it('lets the plan continue past one model that fails for good', async () => {
-    const response = await postJson(`${stack.apiUrl}/v1/queries`, {
+    const response = await stack.post('/v1/queries', {
       prompt: 'What is 6 + 7? [[sim:error=401,model=sim-small]]',
       metadata: { answerType: 'number' },
     });
-    const query = await waitForQuery(stack.apiUrl, response.body.id as string);
+    const query = await stack.waitForQuery(response.body.id as string);
     expect(query.status).toBe('completed');
     expect(query.model).not.toBe('sim-small');
     const failed = query.attempts.find((attempt) => attempt.model === 'sim-small');

@@ -2,7 +2,7 @@ import { measureCategoryStats, type SwitchyardArtifact, trainAgreementCalibratio
 import { activateRouterArtifact, createPrismaClient, saveRouterArtifact } from '@switchyard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mixDirectory, type RecordLine, readMixRecords } from './support/mix-records.js';
-import { postJson, type Stack, startStack, waitForQuery } from './support/stack.js';
+import { type QueryResult, type Stack, startStack } from './support/stack.js';
 
 const datasetDirectory = mixDirectory;
 const records: RecordLine[] = readMixRecords().slice(0, 400);
@@ -26,7 +26,7 @@ describe('a query travels API → route → cascade → ledger on the replay pro
     const sample = [records[0], records[57], records[123], records[301]].filter((record) => record !== undefined);
     const submitted = await Promise.all(
       sample.map(async (record) => {
-        const response = await postJson(`${stack.apiUrl}/v1/queries`, {
+        const response = await stack.post('/v1/queries', {
           prompt: record.prompt,
           metadata: { answerType: record.answerType, recordId: record.id },
         });
@@ -35,7 +35,7 @@ describe('a query travels API → route → cascade → ledger on the replay pro
       }),
     );
     for (const { record, id } of submitted) {
-      const query = await waitForQuery(stack.apiUrl, id);
+      const query = await stack.waitForQuery(id);
       expect(query.status, JSON.stringify(query.error)).toBe('completed');
       expect(query.model).toBeDefined();
       const answerModel = query.model as string;
@@ -72,13 +72,13 @@ describe('a query travels API → route → cascade → ledger on the replay pro
     });
     expect(record, 'a record where the cheapest model disagrees with the next two').toBeDefined();
     if (!record) return;
-    const response = await postJson(`${stack.apiUrl}/v1/queries`, {
+    const response = await stack.post('/v1/queries', {
       prompt: record.prompt,
       metadata: { answerType: record.answerType },
     });
-    const query = (await waitForQuery(stack.apiUrl, response.body.id as string)) as Awaited<
-      ReturnType<typeof waitForQuery>
-    > & { stages: { model: string; verdict: { decision: string } | null }[] };
+    const query = (await stack.waitForQuery(response.body.id as string)) as QueryResult & {
+      stages: { model: string; verdict: { decision: string } | null }[];
+    };
     expect(query.status).toBe('completed');
     expect(query.stages[0]?.verdict?.decision).toBe('escalate');
     expect(query.model).not.toBe(first);
@@ -89,35 +89,37 @@ describe('a query travels API → route → cascade → ledger on the replay pro
     const record = records[5] as RecordLine;
     const body = { prompt: record.prompt, metadata: { answerType: record.answerType } };
     const key = `test-${Date.now()}`;
-    const first = await postJson(`${stack.apiUrl}/v1/queries`, body, { 'idempotency-key': key });
-    const second = await postJson(`${stack.apiUrl}/v1/queries`, body, { 'idempotency-key': key });
+    const first = await stack.post('/v1/queries', body, { 'idempotency-key': key });
+    const second = await stack.post('/v1/queries', body, { 'idempotency-key': key });
     expect(first.status).toBe(202);
     expect(second.status).toBe(202);
     expect(second.body.id).toBe(first.body.id);
-    const conflict = await postJson(`${stack.apiUrl}/v1/queries`, { ...body, quality: 1 }, { 'idempotency-key': key });
+    const conflict = await stack.post('/v1/queries', { ...body, quality: 1 }, { 'idempotency-key': key });
     expect(conflict.status).toBe(409);
     expect((conflict.body.error as { code: string }).code).toBe('idempotency_key_reused');
-    await waitForQuery(stack.apiUrl, first.body.id as string);
+    await stack.waitForQuery(first.body.id as string);
   });
 
   it('rejects bad bodies with a machine-readable code and the offending field', async () => {
-    const empty = await postJson(`${stack.apiUrl}/v1/queries`, { prompt: '' });
+    const empty = await stack.post('/v1/queries', { prompt: '' });
     expect(empty.status).toBe(400);
     expect(empty.body.error).toMatchObject({ code: 'invalid_request', details: { field: 'prompt' } });
-    const knob = await postJson(`${stack.apiUrl}/v1/queries`, { prompt: 'x', quality: 2 });
+    const knob = await stack.post('/v1/queries', { prompt: 'x', quality: 2 });
     expect(knob.body.error).toMatchObject({ code: 'invalid_request', details: { field: 'quality' } });
-    const unknown = await postJson(`${stack.apiUrl}/v1/queries`, { prompt: 'x', temperature: 1 });
+    const unknown = await stack.post('/v1/queries', { prompt: 'x', temperature: 1 });
     expect(unknown.status).toBe(400);
     const malformed = await fetch(`${stack.apiUrl}/v1/queries`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...stack.auth },
       body: '{"prompt":',
     });
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
-    const huge = await postJson(`${stack.apiUrl}/v1/queries`, { prompt: 'x'.repeat(3_000_000) });
+    const huge = await stack.post('/v1/queries', { prompt: 'x'.repeat(3_000_000) });
     expect(huge.status).toBe(413);
-    const missing = await fetch(`${stack.apiUrl}/v1/queries/00000000-0000-0000-0000-000000000000`);
+    const missing = await fetch(`${stack.apiUrl}/v1/queries/00000000-0000-0000-0000-000000000000`, {
+      headers: stack.auth,
+    });
     expect(missing.status).toBe(404);
   });
 
@@ -147,9 +149,9 @@ describe('a query travels API → route → cascade → ledger on the replay pro
       const record = records[9] as RecordLine;
       const body = { prompt: record.prompt, metadata: { answerType: record.answerType, recordId: record.id } };
       const planOf = async (extra: object) => {
-        const response = await postJson(`${stack.apiUrl}/v1/queries`, { ...body, ...extra });
+        const response = await stack.post('/v1/queries', { ...body, ...extra });
         expect(response.status, JSON.stringify(response.body)).toBe(202);
-        const query = (await waitForQuery(stack.apiUrl, response.body.id as string)) as {
+        const query = (await stack.waitForQuery(response.body.id as string)) as {
           status: string;
           plan?: { router: string; artifactId?: string };
         };
@@ -162,13 +164,13 @@ describe('a query travels API → route → cascade → ledger on the replay pro
       expect(await planOf({})).toMatchObject({ router: 'taxonomy-cascade', artifactId: stored.id });
       expect((await planOf({ router: 'fixed' }))?.router).toBe('fixed');
 
-      const unknown = await postJson(`${stack.apiUrl}/v1/queries`, {
+      const unknown = await stack.post('/v1/queries', {
         ...body,
         router: '00000000-0000-4000-8000-000000000000',
       });
       expect(unknown.status).toBe(400);
       expect(unknown.body.error).toMatchObject({ code: 'unknown_router', details: { field: 'router' } });
-      const malformed = await postJson(`${stack.apiUrl}/v1/queries`, { ...body, router: 'best' });
+      const malformed = await stack.post('/v1/queries', { ...body, router: 'best' });
       expect(malformed.body.error).toMatchObject({ code: 'invalid_request', details: { field: 'router' } });
     } finally {
       // Later tests expect the fixed router.

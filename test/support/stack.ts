@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createPrismaClient } from '../../packages/db/src/client.js';
+import { createApiKey } from '../../packages/db/src/repositories/api-keys.js';
 import { createTestDatabase, type TestDatabase } from '../../packages/db/src/testing/index.js';
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -9,6 +11,18 @@ const tsxLoader = pathToFileURL(path.join(repositoryRoot, 'node_modules', 'tsx',
 
 export interface Stack {
   apiUrl: string;
+  /** An API key of the stack's database (created with it); every helper below sends it. */
+  apiKey: string;
+  /** `{ authorization: 'Bearer <apiKey>' }`, for requests made with plain fetch. */
+  auth: Record<string, string>;
+  /** The operator token the API was started with (dashboard, /metrics). */
+  adminToken: string;
+  /** POST `body` as JSON to `path` of the API with the stack's key (unless `headers` sets another). */
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<JsonResponse>;
+  /** GET `path` of the API with the stack's key. */
+  get(path: string, headers?: Record<string, string>): Promise<JsonResponse>;
+  /** Polls the query until it is completed or failed. */
+  waitForQuery(id: string, timeoutMs?: number): Promise<QueryResult>;
   database: TestDatabase;
   prefix: string;
   /** The Redis the workers use (and the API, unless `apiEnv` gave it another). */
@@ -96,6 +110,10 @@ async function stopProcess(child: ChildProcess, signal: NodeJS.Signals, graceMs:
 export async function startStack(env: Record<string, string>, options: StackOptions = {}): Promise<Stack> {
   const database = await createTestDatabase({ prefix: 'sy_e2e' });
   const prefix = `sy_e2e_${randomBytes(4).toString('hex')}`;
+  const prisma = createPrismaClient({ databaseUrl: database.url, maxConnections: 1 });
+  const { key: apiKey } = await createApiKey(prisma, { name: 'e2e' }).finally(() => prisma.$disconnect());
+  const adminToken = randomBytes(16).toString('hex');
+  const auth = { authorization: `Bearer ${apiKey}` };
   const redisUrl = env.REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const common = {
     ...process.env,
@@ -104,6 +122,9 @@ export async function startStack(env: Record<string, string>, options: StackOpti
     SWITCHYARD_QUEUE_PREFIX: prefix,
     SWITCHYARD_CALL_BACKOFF_MS: '50',
     SWITCHYARD_ALLOW_PRIVATE_CALLBACKS: 'true',
+    SWITCHYARD_ADMIN_TOKEN: adminToken,
+    // One secret for every worker of the stack (a second worker without one would be refused).
+    SWITCHYARD_WEBHOOK_SECRET: 'e2e-webhook-secret-0123456789',
     LOG_LEVEL: 'warn',
     ...env,
   };
@@ -145,8 +166,18 @@ export async function startStack(env: Record<string, string>, options: StackOpti
   const match = /listening on (http:\/\/\S+)/.exec(apiOutput.join(''));
   if (!match?.[1]) throw new Error('API printed no address');
   const apiProcess = api;
+  const apiUrl = match[1];
   return {
-    apiUrl: match[1],
+    apiUrl,
+    apiKey,
+    auth,
+    adminToken,
+    post: (path, body, headers = {}) => postJson(`${apiUrl}${path}`, body, { ...auth, ...headers }),
+    async get(path, headers = {}) {
+      const response = await fetch(`${apiUrl}${path}`, { headers: { ...auth, ...headers } });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    },
+    waitForQuery: (id, timeoutMs) => waitForQuery(apiUrl, id, timeoutMs, auth),
     database,
     prefix,
     redisUrl,
@@ -164,7 +195,16 @@ export async function startStack(env: Record<string, string>, options: StackOpti
   };
 }
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+export interface JsonResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -193,10 +233,15 @@ export interface QueryResult {
 }
 
 /** Polls GET /v1/queries/:id until the query is completed or failed. */
-export async function waitForQuery(apiUrl: string, id: string, timeoutMs = 60_000): Promise<QueryResult> {
+export async function waitForQuery(
+  apiUrl: string,
+  id: string,
+  timeoutMs = 60_000,
+  headers: Record<string, string> = {},
+): Promise<QueryResult> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const response = await fetch(`${apiUrl}/v1/queries/${id}`);
+    const response = await fetch(`${apiUrl}/v1/queries/${id}`, { headers });
     const body = (await response.json()) as QueryResult;
     if (body.status === 'completed' || body.status === 'failed') return body;
     await new Promise((resolve) => setTimeout(resolve, 200));

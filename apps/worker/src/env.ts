@@ -34,8 +34,12 @@ export const workerEnvSchema = z.object({
   SWITCHYARD_CALL_ATTEMPTS: z.coerce.number().int().positive().default(5),
   /** First retry delay of a model call, ms; doubles each retry unless the provider says retry-after. */
   SWITCHYARD_CALL_BACKOFF_MS: z.coerce.number().int().nonnegative().default(1_000),
-  /** HMAC secret for signing callbacks. Required when any query has a callbackUrl. */
-  SWITCHYARD_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /**
+   * HMAC-SHA256 secret callbacks are signed with, at least 16 characters (32+ random recommended).
+   * Every callback-sending worker must have the same one; with it unset, one worker signs with a
+   * random secret and a second is refused.
+   */
+  SWITCHYARD_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Allow callbacks to loopback/private addresses (operators; tests). */
   SWITCHYARD_ALLOW_PRIVATE_CALLBACKS: booleanString.default(false),
   /** How often the reconciler re-enqueues work Redis lost, ms (0 = off). */
@@ -61,6 +65,8 @@ export const workerEnvSchema = z.object({
   SWITCHYARD_LOCK_DURATION_MS: z.coerce.number().int().positive().default(30_000),
   /** How often a worker checks for stalled jobs (active jobs whose lock expired), ms. */
   SWITCHYARD_STALLED_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
+  /** Set by `pnpm start`/`demo`: exit when the launching process dies (its stdin pipe closes). */
+  SWITCHYARD_EXIT_WITH_PARENT: booleanString.default(false),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -5,8 +5,11 @@
 import { createPrismaClient, redactUrl } from '@switchyard/db';
 import {
   createQueues,
+  createRedisConnection,
   defaultReconcileSettings,
   reconcileQueries,
+  registerWebhookSigner,
+  type SignerRegistration,
   startWorkers,
   WORKER_ROLES,
   type WorkerRole,
@@ -29,8 +32,24 @@ if (unknownRoles.length > 0 || roles.length === 0) {
   );
   process.exit(2);
 }
-if (roles.includes('webhook') && !env.SWITCHYARD_WEBHOOK_SECRET) {
-  logger.warn('SWITCHYARD_WEBHOOK_SECRET is not set: callbacks are signed with a random per-process secret');
+let signer: SignerRegistration | undefined;
+if (roles.includes('webhook')) {
+  // Every worker that sends callbacks must sign with one secret; refused here otherwise (see registry).
+  const redis = createRedisConnection(env.REDIS_URL);
+  try {
+    signer = await registerWebhookSigner(redis, {
+      prefix: env.SWITCHYARD_QUEUE_PREFIX,
+      secret: env.SWITCHYARD_WEBHOOK_SECRET,
+    });
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  if (!env.SWITCHYARD_WEBHOOK_SECRET) {
+    logger.warn(
+      'SWITCHYARD_WEBHOOK_SECRET is not set: callbacks are signed with a random secret of this process, which receivers cannot verify; another callback-sending worker will be refused until it is set',
+    );
+  }
 }
 
 let setup: Awaited<ReturnType<typeof createModelSetup>>;
@@ -121,6 +140,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'stopping: finishing active jobs');
   if (reconcileTimer) clearInterval(reconcileTimer);
   await running.close();
+  await signer?.release();
   await queues.close();
   await prisma.$disconnect();
   logger.info('stopped');
@@ -128,3 +148,7 @@ async function shutdown(signal: string) {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+if (env.SWITCHYARD_EXIT_WITH_PARENT) {
+  process.stdin.on('close', () => void shutdown('parent exited'));
+  process.stdin.resume();
+}

@@ -12,6 +12,7 @@ export {
 } from './cascade/calls.js';
 export { judgeReferenceModels, nextCascadeStep, stageReferenceModels } from './cascade/next-cascade-step.js';
 export { type Plan, type PlanStage, planSchema, planStageSchema } from './cascade/plan.js';
+export { isPlannedCall } from './cascade/planned-call.js';
 export type {
   CascadeContext,
   CascadeOutcome,

@@ -1,5 +1,6 @@
 export { createPrismaClient, type PrismaClient } from './client.js';
 export { connectClient, ensureDatabase, quoteIdentifier } from './connection/connect.js';
+export { isDatabaseUnavailable } from './connection/database-errors.js';
 export { DatabaseSetupError, type DatabaseTarget, parseDatabaseUrl } from './connection/database-url.js';
 export { redactUrl } from './connection/redact-url.js';
 export type {

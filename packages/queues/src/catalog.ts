@@ -73,10 +73,14 @@ export const defaultRetrySettings: RetrySettings = {
   webhookBackoffMs: 2_000,
 };
 
-/** Keep finished jobs long enough that a duplicate enqueue finds them and is ignored. */
-const keep: Pick<DefaultJobOptions, 'removeOnComplete' | 'removeOnFail'> = {
+/**
+ * Keep finished jobs long enough that a duplicate enqueue finds them and is ignored. No stack traces
+ * are stored with failed jobs: the dashboard shows the error message only, not file paths.
+ */
+const keep: Pick<DefaultJobOptions, 'removeOnComplete' | 'removeOnFail' | 'stackTraceLimit'> = {
   removeOnComplete: { age: 24 * 3600, count: 100_000 },
   removeOnFail: { age: 7 * 24 * 3600 },
+  stackTraceLimit: 0,
 };
 
 export function defaultJobOptions(queue: QueueName, retry: RetrySettings): DefaultJobOptions {

@@ -27,11 +27,17 @@ export type {
 } from './pipeline/deps.js';
 export { completeQuery, failQuery } from './pipeline/finalize-query.js';
 export { attemptToObservation, settledObservations } from './pipeline/observations.js';
-export { performCall, RetryableCallError } from './pipeline/perform-call.js';
+export { performCall, RefusedJobError, RetryableCallError } from './pipeline/perform-call.js';
 export { routeQuery } from './pipeline/route-query.js';
 export { createQueues, type QueueSettings, type Queues } from './queues.js';
 export { defaultReconcileSettings, type ReconcileSettings, reconcileQueries } from './reconcile.js';
 export { type CallbackUrlCheck, checkCallbackUrl } from './webhooks/callback-url.js';
 export { deliverWebhook, type WebhookSettings } from './webhooks/deliver-webhook.js';
 export { signWebhook, verifyWebhookSignature } from './webhooks/sign-webhook.js';
+export {
+  registerWebhookSigner,
+  SIGNER_LEASE_MS,
+  type SignerRegistration,
+  SigningSecretConflictError,
+} from './webhooks/signer-registry.js';
 export { type RunningWorkers, startWorkers, WORKER_ROLES, type WorkerRole, type WorkerSettings } from './workers.js';

@@ -3,7 +3,7 @@ import { callJobSchema, decideJobSchema, QUEUE_NAMES, routeJobSchema, webhookJob
 import { createRedisConnection } from './connection.js';
 import { decideQuery } from './pipeline/decide-query.js';
 import type { PipelineDeps } from './pipeline/deps.js';
-import { performCall, RetryableCallError } from './pipeline/perform-call.js';
+import { performCall, RefusedJobError, RetryableCallError } from './pipeline/perform-call.js';
 import { routeQuery } from './pipeline/route-query.js';
 import { deliverWebhook, type WebhookSettings } from './webhooks/deliver-webhook.js';
 
@@ -76,6 +76,12 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
               const observation = await performCall(deps, parse(callJobSchema, job), {
                 lastTry,
                 ...(signal ? { signal } : {}),
+              }).catch((error: unknown) => {
+                if (error instanceof RefusedJobError) {
+                  deps.logger.warn({ jobId: job.id, reason: error.message }, 'refused a call job');
+                  throw new UnrecoverableError(error.message);
+                }
+                throw error;
               });
               return { ok: observation.ok, costUsd: observation.costUsd, errorCode: observation.errorCode ?? null };
             }

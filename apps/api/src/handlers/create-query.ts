@@ -1,16 +1,37 @@
 import { createHash } from 'node:crypto';
-import type { PrismaClient } from '@switchyard/db';
+import { answerTypeSchema } from '@switchyard/core';
+import { type ApiKeyPrincipal, type PrismaClient, remainingKeyBudgetUsd } from '@switchyard/db';
 import { checkCallbackUrl, type Queues } from '@switchyard/queues';
 import { z } from 'zod';
 import { errorResponse, type HttpResult } from '../http/error-response.js';
 
+/** The ledger stores USD with 12 decimals: a budget below one pico-dollar would be stored as 0. */
+const SMALLEST_USD = 1e-12;
+
 /** Body of POST /v1/queries. */
 export const createQueryBodySchema = z.strictObject({
-  prompt: z.string().min(1, 'prompt must not be empty').max(1_000_000),
+  prompt: z
+    .string()
+    .max(1_000_000)
+    .refine((prompt) => prompt.trim().length > 0, 'prompt must not be empty or only whitespace'),
   system: z.string().max(200_000).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-  /** Per-query budget in USD over every call the cascade makes. */
-  maxCostUsd: z.number().positive().max(1_000).optional(),
+  metadata: z
+    .looseObject({
+      /** How judges extract and compare final answers. */
+      answerType: answerTypeSchema.optional(),
+      category: z.string().max(200).optional(),
+    })
+    .optional(),
+  /** Per-query budget in USD over every call the cascade makes; default SWITCHYARD_DEFAULT_MAX_COST_USD. */
+  maxCostUsd: z
+    .number()
+    .positive()
+    .max(1_000)
+    .refine(
+      (usd) => Number(storedBudgetUsd(usd)) > 0,
+      `maxCostUsd must be at least ${SMALLEST_USD} (the ledger's precision)`,
+    )
+    .optional(),
   /** Cost/accuracy knob in [0,1]. */
   quality: z.number().min(0).max(1).optional(),
   /** A stored router artifact id (`switchyard router list`) or "fixed"; default: the active artifact. */
@@ -22,6 +43,8 @@ export interface CreateQueryDeps {
   prisma: PrismaClient;
   queues: Queues;
   allowPrivateCallbacks: boolean;
+  /** Budget of a query that sends none, USD. */
+  defaultMaxCostUsd: number;
   logger: { warn(object: object, message?: string): void };
 }
 
@@ -32,6 +55,7 @@ export interface CreateQueryDeps {
  */
 export async function createQuery(
   deps: CreateQueryDeps,
+  principal: ApiKeyPrincipal,
   body: unknown,
   idempotencyKeyHeader: string | undefined,
 ): Promise<HttpResult> {
@@ -66,11 +90,24 @@ export async function createQuery(
     }
   }
   const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
-  const idempotencyKey = idempotencyKeyHeader === undefined ? null : `anon:${idempotencyKeyHeader}`;
+  // Scoped per API key: two keys using the same Idempotency-Key get two queries, and neither learns
+  // anything about the other's.
+  const idempotencyKey = idempotencyKeyHeader === undefined ? null : `${principal.apiKeyId}:${idempotencyKeyHeader}`;
 
   if (idempotencyKey !== null) {
     const existing = await deps.prisma.query.findUnique({ where: { idempotencyKey } });
     if (existing) return replay(existing, requestHash);
+  }
+  if (principal.monthlyBudgetUsd !== null) {
+    const remaining = await remainingKeyBudgetUsd(deps.prisma, principal.apiKeyId);
+    if (remaining !== null && Number(remaining) <= 0) {
+      return errorResponse(
+        402,
+        'key_budget_exhausted',
+        `this API key has used its monthly budget of $${principal.monthlyBudgetUsd} (including calls in flight)`,
+        { monthlyBudgetUsd: principal.monthlyBudgetUsd },
+      );
+    }
   }
   let query: { id: string; status: string; requestHash: string | null };
   try {
@@ -83,8 +120,9 @@ export async function createQuery(
           ...(request.quality === undefined ? {} : { quality: request.quality }),
           ...(request.router === undefined ? {} : { router: request.router }),
         },
-        maxCostUsd: request.maxCostUsd ?? null,
+        maxCostUsd: storedBudgetUsd(request.maxCostUsd ?? deps.defaultMaxCostUsd),
         callbackUrl: request.callbackUrl ?? null,
+        apiKeyId: principal.apiKeyId,
         idempotencyKey,
         requestHash,
       },
@@ -121,6 +159,14 @@ function replay(existing: { id: string; status: string; requestHash: string | nu
     body: { id: existing.id, status: existing.status },
     headers: { 'idempotent-replayed': 'true' },
   };
+}
+
+/**
+ * A budget as the ledger stores it: 12 decimals, rounded DOWN, so storing never raises a cap (the
+ * database would round 1.5e-12 up to 2e-12).
+ */
+function storedBudgetUsd(usd: number): string {
+  return usd.toFixed(13).slice(0, -1);
 }
 
 /** JSON with sorted keys, so equal bodies hash equal whatever their key order. */

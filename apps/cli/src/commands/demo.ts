@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { readCliEnv } from '../env.js';
 import { prepareServicesOrReport } from '../services/prepare-services.js';
 import { launchStack } from '../stack/launch-processes.js';
+import { openStackSession } from '../stack/session.js';
 
 interface DemoQuery {
   prompt: string;
@@ -54,10 +55,10 @@ function replayQueries(records: BenchRecord[], topModel: string, count: number):
     }));
 }
 
-async function submit(apiUrl: string, query: DemoQuery): Promise<string> {
+async function submit(apiUrl: string, apiKey: string, query: DemoQuery): Promise<string> {
   const response = await fetch(`${apiUrl}/v1/queries`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
     body: JSON.stringify({ prompt: query.prompt, metadata: query.metadata }),
   });
   const body = (await response.json()) as { id?: string; error?: { message: string } };
@@ -96,9 +97,22 @@ export function registerDemoCommand(program: Command): void {
         );
       }
 
-      const stack = await launchStack(process.env, { echo: false });
+      const session = await openStackSession(env.DATABASE_URL, 'pnpm demo');
+      let stack: Awaited<ReturnType<typeof launchStack>>;
       try {
-        const ids = await Promise.all(queries.map((query) => submit(stack.apiUrl, query)));
+        stack = await launchStack(session.env, { echo: false });
+      } catch (error) {
+        await session.close();
+        console.error(`error: ${(error as Error).message.split('\n').slice(0, 12).join('\n')}`);
+        process.exitCode = 1;
+        return;
+      }
+      const auth = { authorization: `Bearer ${session.apiKey}` };
+      try {
+        console.log(
+          `dashboard while the demo runs: ${stack.apiUrl}/admin/queues (${session.generatedAdminToken ? `any user name, password ${session.generatedAdminToken}` : 'operator token: SWITCHYARD_ADMIN_TOKEN'})`,
+        );
+        const ids = await Promise.all(queries.map((query) => submit(stack.apiUrl, session.apiKey, query)));
         const bar = new SingleBar({ format: 'queries {bar} {value}/{total} done  {duration}s', hideCursor: true });
         bar.start(ids.length, 0);
         const finished = new Map<string, FinishedQuery>();
@@ -106,7 +120,9 @@ export function registerDemoCommand(program: Command): void {
         while (finished.size < ids.length && Date.now() < deadline) {
           for (const id of ids) {
             if (finished.has(id)) continue;
-            const body = (await (await fetch(`${stack.apiUrl}/v1/queries/${id}`)).json()) as FinishedQuery;
+            const body = (await (
+              await fetch(`${stack.apiUrl}/v1/queries/${id}`, { headers: auth })
+            ).json()) as FinishedQuery;
             if (body.status === 'completed' || body.status === 'failed') finished.set(id, body);
           }
           bar.update(finished.size);
@@ -114,10 +130,10 @@ export function registerDemoCommand(program: Command): void {
         }
         bar.stop();
         printSummary(queries, ids, finished, topModel);
-        console.log(`\ndashboard (while running): ${stack.apiUrl}/admin/queues   API: ${stack.apiUrl}/v1/queries/<id>`);
         if (finished.size < ids.length) process.exitCode = 1;
       } finally {
         await stack.stop();
+        await session.close();
       }
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerDemoCommand } from './demo.js';
 import { registerEvalCommands } from './eval.js';
+import { registerKeysCommands } from './keys.js';
 import { registerRouterCommands } from './router.js';
 import { registerSetupCommand } from './setup.js';
 import { registerStartCommand } from './start.js';
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerDemoCommand(program);
   registerEvalCommands(program);
   registerRouterCommands(program);
+  registerKeysCommands(program);
 }

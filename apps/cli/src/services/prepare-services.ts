@@ -16,9 +16,16 @@ export interface ServiceUrls {
  * Checks that Redis and Postgres answer, creates the database if missing and migrates it.
  * Returns the problems found, one line each with what to run; empty when everything is ready.
  */
-export async function prepareServices(urls: ServiceUrls, log: (line: string) => void): Promise<string[]> {
+export async function prepareServices(
+  urls: ServiceUrls,
+  log: (line: string) => void,
+  options: { redis?: boolean } = {},
+): Promise<string[]> {
   const problems: string[] = [];
-  const [redisProblem, databaseProblem] = await Promise.all([checkRedis(urls.redisUrl), preparePostgres(urls, log)]);
+  const [redisProblem, databaseProblem] = await Promise.all([
+    options.redis === false ? null : checkRedis(urls.redisUrl),
+    preparePostgres(urls, log),
+  ]);
   if (redisProblem) problems.push(redisProblem);
   if (databaseProblem) problems.push(databaseProblem);
   return problems;
@@ -44,10 +51,16 @@ async function preparePostgres(urls: ServiceUrls, log: (line: string) => void): 
 
 /**
  * Prepares the services named by the CLI environment, printing each problem; false when the command
- * must stop (exit code already set).
+ * must stop (exit code already set). `log` receives the progress lines (stdout by default; commands
+ * whose stdout is data pass stderr); `redis: false` skips Redis for commands that only use Postgres.
  */
-export async function prepareServicesOrReport(urls: ServiceUrls): Promise<boolean> {
-  const problems = await prepareServices(urls, (line) => console.log(line));
+export async function prepareServicesOrReport(
+  urls: ServiceUrls,
+  options: { log?: (line: string) => void; redis?: boolean } = {},
+): Promise<boolean> {
+  const problems = await prepareServices(urls, options.log ?? ((line) => console.log(line)), {
+    ...(options.redis === undefined ? {} : { redis: options.redis }),
+  });
   for (const problem of problems) console.error(`error: ${problem}`);
   if (problems.length > 0) process.exitCode = 1;
   return problems.length === 0;

@@ -1,5 +1,5 @@
 import { type CallRequest, nextCascadeStep, planSchema } from '@switchyard/core';
-import { listAttempts } from '@switchyard/db';
+import { listAttempts, remainingKeyBudgetUsd } from '@switchyard/db';
 import type { DecideJob } from '../catalog.js';
 import type { GatewayInput, PipelineDeps } from './deps.js';
 import { completeQuery, failQuery } from './finalize-query.js';
@@ -24,8 +24,12 @@ export async function decideQuery(deps: PipelineDeps, job: DecideJob): Promise<s
   const observations = settledObservations(attempts);
   const input: GatewayInput = { prompt: query.prompt, ...(query.system ? { system: query.system } : {}) };
   const scoreVerifier = await deps.verifierFor?.(plan);
+  // The API key's monthly budget caps what this query may still spend (none of its calls is in
+  // flight while its decide job runs, so the key's reservations are other queries').
+  const keyRemainingUsd = query.apiKeyId === null ? null : await remainingKeyBudgetUsd(prisma, query.apiKeyId);
   const step = nextCascadeStep(plan, observations, {
     ...(scoreVerifier ? { scoreVerifier } : {}),
+    ...(keyRemainingUsd === null ? {} : { remainingBudgetUsd: keyRemainingUsd }),
     worstCaseCostUsd: (request: CallRequest) => {
       try {
         return deps.models.worstCaseCostUsd(request.model, inputOf(request, input));

@@ -1,4 +1,4 @@
-import type { CallObservation } from '@switchyard/core';
+import { type CallObservation, isPlannedCall, planSchema } from '@switchyard/core';
 import { type Attempt, beginAttempt, settleAttempt } from '@switchyard/db';
 import type { CallJob } from '../catalog.js';
 import type { GatewayError, GatewayInput, GatewayResult, PipelineDeps } from './deps.js';
@@ -17,6 +17,14 @@ export class RetryableCallError extends Error {
 }
 
 /**
+ * A job that does not match what the pipeline created (forged, or left over from another deployment):
+ * failed for good without calling anything and without writing to the ledger.
+ */
+export class RefusedJobError extends Error {
+  override readonly name = 'RefusedJobError';
+}
+
+/**
  * Makes one model or judge call through the ledger: the attempt row is written `started` (with the
  * worst case reserved against the budget) before the provider is called and settled after. A job
  * that finds the attempt already settled reuses it: a retry never pays twice for the same call.
@@ -32,9 +40,23 @@ export async function performCall(
   const { prisma, models } = deps;
   const query = await prisma.query.findUnique({
     where: { id: job.queryId },
-    select: { prompt: true, system: true, options: true },
+    select: { prompt: true, system: true, options: true, status: true, plan: true },
   });
-  if (!query) throw new Error(`query ${job.queryId} does not exist`);
+  if (!query) throw new RefusedJobError(`refused call job: query ${job.queryId} does not exist`);
+  const plan = planSchema.safeParse(query.plan);
+  if (!plan.success || !isPlannedCall(plan.data, job)) {
+    throw new RefusedJobError(
+      `refused call job: stage ${job.stage} ${job.role} slot ${job.slot} (${job.model}) is not a call of query ${job.queryId}'s plan`,
+    );
+  }
+  if (query.status !== 'running') {
+    // A finished query makes no more calls; a settled attempt of this key is still reported as is.
+    const settled = await prisma.attempt.findUnique({
+      where: { queryId_stage_role_slot: { queryId: job.queryId, stage: job.stage, role: job.role, slot: job.slot } },
+    });
+    if (settled && settled.outcome !== 'started') return attemptToObservation(settled);
+    throw new RefusedJobError(`refused call job: query ${job.queryId} is ${query.status}, not running`);
+  }
   const recordId = (query.options as { metadata?: { recordId?: unknown } } | null)?.metadata?.recordId;
   const input: GatewayInput =
     job.input.kind === 'query'

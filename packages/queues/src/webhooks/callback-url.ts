@@ -17,13 +17,16 @@ for (const [network, prefix] of [
 ] as const) {
   internal.addSubnet(network, prefix, 'ipv4');
 }
+// IPv4-mapped IPv6 (::ffff:a.b.c.d) needs no entry: BlockList checks it against the IPv4 subnets
+// above. (An entry ::ffff:0:0/96 would also match every plain IPv4 address and refuse them all.)
 for (const [network, prefix] of [
   ['::', 128],
   ['::1', 128],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
-  ['::ffff:0:0', 96],
+  // NAT64: embeds an IPv4 address the IPv4 list cannot see.
+  ['64:ff9b::', 96],
 ] as const) {
   internal.addSubnet(network, prefix, 'ipv6');
 }

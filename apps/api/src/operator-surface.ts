@@ -1,0 +1,85 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { Queues } from '@switchyard/queues';
+import type { Express } from 'express';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { readOnly, requireOperator } from './http/operator.js';
+
+/** Job data fields the dashboard shows; anything else (text, if it ever got there) is hidden. */
+const VISIBLE_JOB_FIELDS = new Set([
+  'queryId',
+  'batchId',
+  'deliveryId',
+  'stage',
+  'role',
+  'slot',
+  'model',
+  'round',
+  'recovery',
+]);
+
+/** Job data as the dashboard shows it: ids and call keys only, never prompt or answer text. */
+export function redactJobData(data: unknown): unknown {
+  if (data === null || typeof data !== 'object') return data;
+  const shown: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    if (VISIBLE_JOB_FIELDS.has(key) && (typeof value !== 'object' || value === null)) shown[key] = value;
+    else if (key === 'input' && value !== null && typeof value === 'object') {
+      shown.input = { kind: (value as { kind?: unknown }).kind };
+    } else shown[key] = '[hidden]';
+  }
+  return shown;
+}
+
+/**
+ * `/admin/queues` (bull-board) and `/metrics`, both behind the operator token. The dashboard is
+ * read-only unless `dashboardWrite`: bull-board's own read-only mode plus a guard refusing every
+ * method but GET/HEAD.
+ */
+export function mountOperatorSurface(
+  app: Express,
+  deps: { queues: Queues; operatorToken: string; dashboardWrite: boolean },
+): void {
+  const queues = [deps.queues.route, deps.queues.cascade, deps.queues.webhook];
+  const operator = requireOperator(deps.operatorToken);
+
+  const board = new ExpressAdapter();
+  board.setBasePath('/admin/queues');
+  createBullBoard({
+    queues: queues.map((queue) => {
+      const adapter = new BullMQAdapter(queue, { readOnlyMode: !deps.dashboardWrite });
+      adapter.setFormatter('data', redactJobData);
+      return adapter;
+    }),
+    serverAdapter: board,
+  });
+  if (deps.dashboardWrite) app.use('/admin/queues', operator, board.getRouter());
+  else app.use('/admin/queues', operator, readOnly, board.getRouter());
+
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics, prefix: 'switchyard_api_' });
+  new Gauge({
+    name: 'switchyard_queue_jobs',
+    help: 'Jobs per queue and state',
+    labelNames: ['queue', 'state'],
+    registers: [metrics],
+    async collect() {
+      for (const queue of queues) {
+        const counts = await queue.getJobCounts(
+          'waiting',
+          'active',
+          'delayed',
+          'failed',
+          'completed',
+          'waiting-children',
+        );
+        for (const [state, count] of Object.entries(counts)) this.set({ queue: queue.name, state }, count);
+      }
+    },
+  });
+  app.get('/metrics', operator, async (_request, response) => {
+    response.setHeader('content-type', metrics.contentType);
+    response.send(await metrics.metrics());
+  });
+}
