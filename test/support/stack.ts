@@ -28,7 +28,10 @@ export interface Stack {
   /** The Redis the workers use (and the API, unless `apiEnv` gave it another). */
   redisUrl: string;
   logs: () => string;
-  /** Starts one more worker process on the stack's database, Redis and prefix; `env` goes on top. */
+  /**
+   * Starts one more worker process on the stack's database, Redis and prefix; `env` goes on top (an
+   * empty value unsets a variable).
+   */
   startWorker(env?: Record<string, string>): Promise<WorkerProcess>;
   /** The worker processes started and not yet killed, oldest first. */
   workers(): WorkerProcess[];
@@ -60,7 +63,8 @@ function startProcess(script: string, env: NodeJS.ProcessEnv, ready: RegExp, out
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', tsxLoader, '--conditions=@switchyard/source', script], {
       cwd: repositoryRoot,
-      env,
+      // An empty value unsets a variable of the shared environment (e.g. a worker without a secret).
+      env: Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // This process's own output decides readiness: `output` may hold an earlier process's lines.

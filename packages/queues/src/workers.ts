@@ -39,6 +39,22 @@ function providerBackoff(attemptsMade: number, _type: string | undefined, error:
   return base * 2 ** Math.max(0, attemptsMade - 1);
 }
 
+/**
+ * Failed jobs show their error on the dashboard: keep the message, drop the stack (file paths of the
+ * deployment). Job options can also drop stacks (`stackTraceLimit: 0`), but a job added by someone
+ * else carries its own options, so the processors strip them too.
+ */
+function withoutStack<T extends unknown[], R>(processor: (...args: T) => Promise<R>): (...args: T) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await processor(...args);
+    } catch (error) {
+      if (error instanceof Error) error.stack = `${error.name}: ${error.message}`;
+      throw error;
+    }
+  };
+}
+
 export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): RunningWorkers {
   const { redisUrl, prefix } = deps.queues.settings;
   const workers: Worker[] = [];
@@ -58,9 +74,9 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
     workers.push(
       new Worker(
         QUEUE_NAMES.route,
-        async (job) => {
+        withoutStack(async (job: Job) => {
           await routeQuery(deps, parse(routeJobSchema, job));
-        },
+        }),
         common('router'),
       ),
     );
@@ -69,7 +85,7 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
     workers.push(
       new Worker(
         QUEUE_NAMES.cascade,
-        async (job, _token, signal) => {
+        withoutStack(async (job: Job, _token?: string, signal?: AbortSignal) => {
           switch (job.name) {
             case 'call': {
               const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -90,7 +106,7 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
             default:
               throw new UnrecoverableError(`unknown cascade job name ${job.name}`);
           }
-        },
+        }),
         common('cascade'),
       ),
     );
@@ -99,10 +115,10 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
     workers.push(
       new Worker(
         QUEUE_NAMES.webhook,
-        async (job) => {
+        withoutStack(async (job: Job) => {
           const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
           return deliverWebhook(deps, parse(webhookJobSchema, job).deliveryId, settings.webhooks, { lastTry });
-        },
+        }),
         common('webhook'),
       ),
     );
