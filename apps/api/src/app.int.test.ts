@@ -189,6 +189,10 @@ describe('bad input answers 4xx with a code, and the server stays healthy', () =
     ['an array body', json, '[1,2]', 400, 'invalid_request'],
     ['a body past the limit', json, JSON.stringify({ prompt: 'x'.repeat(70_000) }), 413, 'body_too_large'],
     ['broken JSON', json, '{"prompt":', 400, 'invalid_json'],
+    ['a NUL character in the prompt', json, '{"prompt":"a\\u0000b"}', 400, 'invalid_request'],
+    ['a NUL character in metadata', json, '{"prompt":"a","metadata":{"note":"x\\u0000"}}', 400, 'invalid_request'],
+    ['a NUL character in a metadata key', json, '{"prompt":"a","metadata":{"k\\u0000":1}}', 400, 'invalid_request'],
+    ['a lone surrogate (not Unicode text)', json, '{"prompt":"x \\ud800 y"}', 400, 'invalid_request'],
   ])('%s', async (_name, headers, body, status, code) => {
     const result = await call('/v1/queries', { method: 'POST', headers: { ...headers, ...bearer(keyA) }, body });
     expect([result.status, errorCode(result)]).toEqual([status, code]);
@@ -200,6 +204,17 @@ describe('bad input answers 4xx with a code, and the server stays healthy', () =
     const notUuid = await call('/v1/queries/not-a-uuid', { headers: bearer(keyA) });
     expect([notUuid.status, errorCode(notUuid)]).toEqual([400, 'invalid_id']);
     expect((await call('/healthz')).status).toBe(200);
+  });
+
+  it('takes __proto__ in metadata as plain data', async () => {
+    const polluting = await call('/v1/queries', {
+      method: 'POST',
+      headers: { ...json, ...bearer(keyA) },
+      body: '{"prompt":"x","metadata":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}}',
+    });
+    expect(polluting.status).toBe(202);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((await call(`/v1/queries/${polluting.body.id}`, { headers: bearer(keyA) })).status).toBe(200);
   });
 
   it('stores the smallest budget rounded down, never up', async () => {

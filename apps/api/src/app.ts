@@ -8,6 +8,7 @@ import { createAuthenticate } from './http/authenticate.js';
 import { errorResponse, sendResult } from './http/error-response.js';
 import { principalOf } from './http/principal.js';
 import { requireJson } from './http/require-json.js';
+import { requireStorableText } from './http/require-text.js';
 import { mountOperatorSurface } from './operator-surface.js';
 
 export interface ApiDeps {
@@ -62,7 +63,7 @@ export function createApp(deps: ApiDeps): Express {
 
   const v1 = express.Router();
   v1.use(createAuthenticate(deps));
-  const json = [requireJson, express.json({ limit: deps.bodyLimit })];
+  const json = [requireJson, express.json({ limit: deps.bodyLimit }), requireStorableText];
   v1.post('/queries', ...json, async (request, response) => {
     sendResult(response, await createQuery(deps, principalOf(response), request.body, request.get('idempotency-key')));
   });
