@@ -53,6 +53,8 @@ export interface StackOptions {
   workerEnv?: Record<string, string>;
   /** Start a worker with the stack (default true); with false, call `startWorker` when needed. */
   worker?: boolean;
+  /** Postgres server to create the stack's database on (default: the test server). */
+  databaseServerUrl?: string;
 }
 
 /**
@@ -112,7 +114,10 @@ async function stopProcess(child: ChildProcess, signal: NodeJS.Signals, graceMs:
  * Redis (a fresh queue prefix), configured by `env` (e.g. SWITCHYARD_REPLAY or SWITCHYARD_MODELS).
  */
 export async function startStack(env: Record<string, string>, options: StackOptions = {}): Promise<Stack> {
-  const database = await createTestDatabase({ prefix: 'sy_e2e' });
+  const database = await createTestDatabase({
+    prefix: 'sy_e2e',
+    ...(options.databaseServerUrl === undefined ? {} : { serverUrl: options.databaseServerUrl }),
+  });
   const prefix = `sy_e2e_${randomBytes(4).toString('hex')}`;
   const prisma = createPrismaClient({ databaseUrl: database.url, maxConnections: 1 });
   const { key: apiKey } = await createApiKey(prisma, { name: 'e2e' }).finally(() => prisma.$disconnect());

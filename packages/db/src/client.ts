@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { PoolClient } from 'pg';
+import pg, { type PoolClient } from 'pg';
 import { PrismaClient } from './generated/prisma/client.js';
 
 export type { PrismaClient };
@@ -7,12 +7,35 @@ export type { PrismaClient };
 /** How long a query waits for a pooled connection before failing (instead of waiting forever). */
 const POOL_WAIT_MS = 15_000;
 
-/** The system's one way to open Prisma: the pg driver adapter, no native engine. */
-export function createPrismaClient(options: { databaseUrl: string; maxConnections?: number }): PrismaClient {
-  const adapter = new GuardedPrismaPg({
+/**
+ * The system's one way to open Prisma: the pg driver adapter, no native engine.
+ *
+ * Every pooled connection carries an 'error' listener for its whole life. pg-pool removes its own
+ * listener while a connection is checked out, and Prisma's adapter adds one only after
+ * `startTransaction`'s `await pool.connect()` resumes; a server shutdown (57P01) in between was an
+ * unhandled 'error' event that killed the process. The statement in progress fails on its own, and
+ * pg-pool discards the broken connection when it is released.
+ */
+export function createPrismaClient(options: {
+  databaseUrl: string;
+  maxConnections?: number;
+  /** Told about connection errors (the server went away); default: ignored. */
+  onConnectionError?: (error: Error) => void;
+}): PrismaClient {
+  const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: POOL_WAIT_MS,
+  });
+  const onError = options.onConnectionError ?? (() => {});
+  pool.on('connect', (client) => {
+    client.on('error', onError);
+  });
+  pool.on('error', onError);
+  const adapter = new GuardedPrismaPg(pool, {
+    disposeExternalPool: true,
+    onPoolError: onError,
+    onConnectionError: onError,
   });
   return new PrismaClient({ adapter });
 }

@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@switchyard/db';
 import { type Job, type MinimalJob, UnrecoverableError, Worker } from 'bullmq';
 import { callJobSchema, decideJobSchema, QUEUE_NAMES, routeJobSchema, webhookJobSchema } from './catalog.js';
 import { createRedisConnection } from './connection.js';
@@ -39,16 +40,37 @@ function providerBackoff(attemptsMade: number, _type: string | undefined, error:
   return base * 2 ** Math.max(0, attemptsMade - 1);
 }
 
+/** How long a queue's workers pause when a job found the database unreachable, ms. */
+const DATABASE_PAUSE_MS = 2_000;
+
 /**
- * Failed jobs show their error on the dashboard: keep the message, drop the stack (file paths of the
- * deployment). Job options can also drop stacks (`stackTraceLimit: 0`), but a job added by someone
- * else carries its own options, so the processors strip them too.
+ * What every processor's errors go through:
+ * - The database is unreachable (a restart, an outage): the job goes back to waiting without using a
+ *   try, and the queue's workers pause for DATABASE_PAUSE_MS (BullMQ's rate limiter, shared by every
+ *   worker of the queue). So a job outlives an outage of any length instead of spending its tries
+ *   in seconds and waiting for the reconciler.
+ * - Failed jobs show their error on the dashboard: keep the message, drop the stack (file paths of the
+ *   deployment). Job options can also drop stacks (`stackTraceLimit: 0`), but a job added by someone
+ *   else carries its own options, so the processors strip them too.
  */
-function withoutStack<T extends unknown[], R>(processor: (...args: T) => Promise<R>): (...args: T) => Promise<R> {
+function guarded<T extends unknown[], R>(
+  processor: (...args: T) => Promise<R>,
+  worker: () => Worker | undefined,
+  logger: PipelineDeps['logger'],
+): (...args: T) => Promise<R> {
   return async (...args) => {
     try {
       return await processor(...args);
     } catch (error) {
+      const owner = worker();
+      if (owner && isDatabaseUnavailable(error)) {
+        logger.warn(
+          { queue: owner.name, error: (error as Error).message },
+          'database unreachable: job back to waiting, queue paused',
+        );
+        await owner.rateLimit(DATABASE_PAUSE_MS);
+        throw Worker.RateLimitError();
+      }
       if (error instanceof Error) error.stack = `${error.name}: ${error.message}`;
       throw error;
     }
@@ -71,21 +93,26 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
   });
 
   if (settings.roles.includes('router')) {
-    workers.push(
-      new Worker(
-        QUEUE_NAMES.route,
-        withoutStack(async (job: Job) => {
+    let worker: Worker | undefined;
+    worker = new Worker(
+      QUEUE_NAMES.route,
+      guarded(
+        async (job: Job) => {
           await routeQuery(deps, parse(routeJobSchema, job));
-        }),
-        common('router'),
+        },
+        () => worker,
+        deps.logger,
       ),
+      common('router'),
     );
+    workers.push(worker);
   }
   if (settings.roles.includes('cascade')) {
-    workers.push(
-      new Worker(
-        QUEUE_NAMES.cascade,
-        withoutStack(async (job: Job, _token?: string, signal?: AbortSignal) => {
+    let worker: Worker | undefined;
+    worker = new Worker(
+      QUEUE_NAMES.cascade,
+      guarded(
+        async (job: Job, _token?: string, signal?: AbortSignal) => {
           switch (job.name) {
             case 'call': {
               const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -106,22 +133,29 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
             default:
               throw new UnrecoverableError(`unknown cascade job name ${job.name}`);
           }
-        }),
-        common('cascade'),
+        },
+        () => worker,
+        deps.logger,
       ),
+      common('cascade'),
     );
+    workers.push(worker);
   }
   if (settings.roles.includes('webhook')) {
-    workers.push(
-      new Worker(
-        QUEUE_NAMES.webhook,
-        withoutStack(async (job: Job) => {
+    let worker: Worker | undefined;
+    worker = new Worker(
+      QUEUE_NAMES.webhook,
+      guarded(
+        async (job: Job) => {
           const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
           return deliverWebhook(deps, parse(webhookJobSchema, job).deliveryId, settings.webhooks, { lastTry });
-        }),
-        common('webhook'),
+        },
+        () => worker,
+        deps.logger,
       ),
+      common('webhook'),
     );
+    workers.push(worker);
   }
   for (const worker of workers) {
     worker.on('failed', (job, error) => {

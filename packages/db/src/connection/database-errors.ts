@@ -24,7 +24,7 @@ const UNAVAILABLE_CODES = new Set([
 ]);
 
 const UNAVAILABLE_MESSAGE =
-  /ECONNREFUSED|Connection terminated|connection (is )?(closed|ended)|terminating connection|the database system is (starting up|shutting down|in recovery mode)|timeout exceeded when trying to connect|Timed out fetching a new connection|Can't reach database server|Client has encountered a connection error|pool wait timed out/i;
+  /ECONNREFUSED|Connection terminated|connection (is )?(closed|ended)|terminating connection|the database system is (starting up|shutting down|in recovery mode)|is not currently accepting connections|timeout exceeded when trying to connect|Timed out fetching a new connection|Can't reach database server|Client has encountered a connection error|pool wait timed out/i;
 
 /**
  * Whether `error` (or any error in its `cause` chain) says the database is down or unreachable, as

@@ -19,11 +19,13 @@ export interface TestDatabase {
 }
 
 /**
- * Creates a fresh, uniquely named database on the test server, optionally migrated. Each test file
+ * Creates a fresh, uniquely named database on the test server (or `serverUrl`), optionally migrated. Each test file
  * gets its own, so tests never see each other's rows.
  */
-export async function createTestDatabase(options: { migrate?: boolean; prefix?: string } = {}): Promise<TestDatabase> {
-  const base = new URL(baseTestDatabaseUrl());
+export async function createTestDatabase(
+  options: { migrate?: boolean; prefix?: string; serverUrl?: string } = {},
+): Promise<TestDatabase> {
+  const base = new URL(options.serverUrl ?? baseTestDatabaseUrl());
   const name = `${options.prefix ?? 'sy_test'}_${randomBytes(5).toString('hex')}`;
   base.pathname = `/${name}`;
   const url = base.toString();

@@ -1,4 +1,5 @@
 import { planSchema } from '@switchyard/core';
+import { isDatabaseUnavailable } from '@switchyard/db';
 import type { RouteJob } from '../catalog.js';
 import type { PipelineDeps, QueryOptions } from './deps.js';
 import { failQuery } from './finalize-query.js';
@@ -27,6 +28,8 @@ export async function routeQuery(deps: PipelineDeps, job: RouteJob): Promise<voi
         maxCostUsd: query.maxCostUsd === null ? null : query.maxCostUsd.toFixed(),
       });
     } catch (error) {
+      // A router that could not read the database (its artifact, say) is retried, not failed.
+      if (isDatabaseUnavailable(error)) throw error;
       await failQuery(
         deps,
         query.id,
