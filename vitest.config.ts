@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     projects: ['packages/*', 'apps/*', 'test'],
     globalSetup: ['./test/support/global-setup.ts'],
-    passWithNoTests: true,
+    // A package without tests fails the run: every package tests its own behaviour.
+    passWithNoTests: false,
   },
 });

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { workerEnvSchema } from './env.js';
+
+describe('worker environment', () => {
+  it('has defaults that run a local all-roles worker', () => {
+    const env = workerEnvSchema.parse({});
+    expect(env).toMatchObject({
+      SWITCHYARD_WORKER_ROLES: 'router,cascade,webhook',
+      SWITCHYARD_QUALITY: 0.5,
+      SWITCHYARD_CALL_ATTEMPTS: 5,
+      SWITCHYARD_ALLOW_PRIVATE_CALLBACKS: false,
+      SWITCHYARD_EXIT_WITH_PARENT: false,
+    });
+    expect(env.SWITCHYARD_WEBHOOK_SECRET).toBeUndefined();
+  });
+
+  it('names the variable and the problem of a bad setting', () => {
+    const bad = workerEnvSchema.safeParse({
+      SWITCHYARD_WEBHOOK_SECRET: 'short',
+      SWITCHYARD_QUALITY: '2',
+      SWITCHYARD_CASCADE_CONCURRENCY: '0',
+      SWITCHYARD_ALLOW_PRIVATE_CALLBACKS: 'yes',
+    });
+    expect(bad.success).toBe(false);
+    const fields = bad.error?.issues.map((issue) => issue.path.join('.')).sort();
+    expect(fields).toEqual([
+      'SWITCHYARD_ALLOW_PRIVATE_CALLBACKS',
+      'SWITCHYARD_CASCADE_CONCURRENCY',
+      'SWITCHYARD_QUALITY',
+      'SWITCHYARD_WEBHOOK_SECRET',
+    ]);
+    expect(bad.error?.issues.find((issue) => issue.path[0] === 'SWITCHYARD_WEBHOOK_SECRET')?.message).toMatch(
+      /16 characters/,
+    );
+  });
+});
