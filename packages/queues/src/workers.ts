@@ -1,5 +1,5 @@
 import { isDatabaseUnavailable } from '@switchyard/db';
-import { type Job, type MinimalJob, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, MetricsTime, type MinimalJob, UnrecoverableError, Worker } from 'bullmq';
 import { callJobSchema, decideJobSchema, QUEUE_NAMES, routeJobSchema, webhookJobSchema } from './catalog.js';
 import { createRedisConnection } from './connection.js';
 import { decideQuery } from './pipeline/decide-query.js';
@@ -90,6 +90,8 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
     ...(settings.lockDurationMs === undefined ? {} : { lockDuration: settings.lockDurationMs }),
     ...(settings.stalledIntervalMs === undefined ? {} : { stalledInterval: settings.stalledIntervalMs }),
     settings: { backoffStrategy: providerBackoff },
+    // Completed/failed counts per minute, kept a day (BullMQ's metrics: `queue.getMetrics`).
+    metrics: { maxDataPoints: MetricsTime.ONE_HOUR * 24 },
   });
 
   if (settings.roles.includes('router')) {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerBenchCommand } from './bench.js';
 import { registerDemoCommand } from './demo.js';
 import { registerEvalCommands } from './eval.js';
 import { registerKeysCommands } from './keys.js';
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerEvalCommands(program);
   registerRouterCommands(program);
   registerKeysCommands(program);
+  registerBenchCommand(program);
 }

@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import {
+  connectClient,
+  createApiKey,
+  createPrismaClient,
+  defaultMigrationsDirectory,
+  ensureDatabase,
+  parseDatabaseUrl,
+  quoteIdentifier,
+  runMigrations,
+} from '@switchyard/db';
+import { createQueues } from '@switchyard/queues';
+import { Redis } from 'ioredis';
+import { launch, stopProcess } from '../stack/launch-processes.js';
+import { measureRawBullmq } from './raw-bullmq.js';
+
+export interface BenchSettings {
+  databaseUrl: string;
+  redisUrl: string;
+  queries: number;
+  workers: number;
+  /** Latency of every simulated call, ms. */
+  latencyMs: number;
+  /** Requests the bench keeps in flight against the API while submitting. */
+  submitConcurrency: number;
+  /** Trivial jobs of the raw BullMQ measurement. */
+  rawJobs: number;
+  /** Environment for the API and workers on top of the bench's own (e.g. concurrency settings). */
+  env: NodeJS.ProcessEnv;
+  keep: boolean;
+  log: (line: string) => void;
+}
+
+export interface BenchResult {
+  queries: number;
+  workers: number;
+  latencyMs: number;
+  pipelineQueriesPerSec: number;
+  callsPerSec: number;
+  jobsPerQuery: number;
+  rawBullmqJobsPerSec: number;
+  ratioToRaw: number;
+  inFlightCallLimit: number;
+  p50QueryMs: number;
+  p99QueryMs: number;
+  peakRssMb: number;
+  submitSeconds: number;
+  pipelineSeconds: number;
+  completed: number;
+  failed: number;
+  callsPerQuery: number;
+  peakRssMbByProcess: Record<string, number>;
+}
+
+async function peakRssMb(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return 0;
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+    return Math.round(kb / 1024);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The whole distributed pipeline on the sim pool: a fresh database on the configured server, one API
+ * and `workers` worker processes on a queue prefix of their own, `queries` queries submitted over HTTP,
+ * timed from the first submission to the last query's completion (from the ledger's own timestamps).
+ * Plain BullMQ is measured first on the same Redis, so the ratio compares like with like.
+ */
+export async function runBench(settings: BenchSettings): Promise<BenchResult> {
+  const { log } = settings;
+  log(`raw BullMQ: ${settings.rawJobs} trivial jobs, one in-process worker (concurrency 100)`);
+  const raw = await measureRawBullmq(settings.redisUrl, { jobs: settings.rawJobs, concurrency: 100 });
+  log(`raw BullMQ: ${raw.jobsPerSec.toFixed(0)} jobs/s`);
+
+  const server = parseDatabaseUrl(settings.databaseUrl);
+  const name = `switchyard_bench_${randomBytes(4).toString('hex')}`;
+  const url = new URL(settings.databaseUrl);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  await ensureDatabase(parseDatabaseUrl(databaseUrl));
+  await runMigrations({ databaseUrl, migrationsDirectory: defaultMigrationsDirectory });
+  const prisma = createPrismaClient({ databaseUrl, maxConnections: 2 });
+  const prefix = `sy-bench-${randomBytes(4).toString('hex')}`;
+  const { key } = await createApiKey(prisma, { name: 'bench' });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: settings.redisUrl,
+    SWITCHYARD_QUEUE_PREFIX: prefix,
+    SWITCHYARD_SIM_LATENCY_MS: String(settings.latencyMs),
+    SWITCHYARD_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
+    // Info: the workers' "worker started" line is how the bench knows they are up.
+    LOG_LEVEL: 'info',
+    PORT: '0',
+    ...settings.env,
+  };
+  delete env.SWITCHYARD_MODELS;
+  delete env.SWITCHYARD_REPLAY;
+  const processes: ReturnType<typeof launch>[] = [];
+  try {
+    for (let index = 0; index < settings.workers; index += 1) {
+      processes.push(launch('apps/worker/src/main.ts', env, /(worker started)/, false));
+    }
+    await Promise.all(processes.map((process) => process.started));
+    const api = launch('apps/api/src/main.ts', env, /listening on (http:\/\/\S+)/, false);
+    processes.push(api);
+    const apiUrl = await api.started;
+    log(`pipeline: API ${apiUrl}, ${settings.workers} worker process(es), database ${name}, prefix ${prefix}`);
+
+    const submitStarted = Date.now();
+    let next = 0;
+    const submitOne = async (): Promise<void> => {
+      for (;;) {
+        const index = next;
+        next += 1;
+        if (index >= settings.queries) return;
+        const a = 11 + ((index * 37) % 89);
+        const b = 3 + ((index * 53) % 71);
+        const response = await fetch(`${apiUrl}/v1/queries`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+          body: JSON.stringify({ prompt: `What is ${a} + ${b}? (#${index})`, metadata: { answerType: 'number' } }),
+        });
+        if (response.status !== 202)
+          throw new Error(`submit ${index}: HTTP ${response.status} ${await response.text()}`);
+        await response.arrayBuffer();
+      }
+    };
+    const submitting = Promise.all(Array.from({ length: settings.submitConcurrency }, submitOne));
+    let lastLog = 0;
+    let finished = 0;
+    let submitSeconds = 0;
+    void submitting.then(() => {
+      submitSeconds = (Date.now() - submitStarted) / 1000;
+    });
+    for (;;) {
+      const rows = await prisma.$queryRaw<{ done: bigint }[]>`
+        SELECT count(*) AS done FROM queries WHERE status IN ('completed', 'failed')`;
+      finished = Number(rows[0]?.done ?? 0);
+      if (Date.now() - lastLog > 2_000) {
+        lastLog = Date.now();
+        log(
+          `  ${Math.min(next, settings.queries)} submitted, ${finished} finished, ${((Date.now() - submitStarted) / 1000).toFixed(0)} s`,
+        );
+      }
+      if (finished >= settings.queries) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    await submitting;
+
+    const [timing] = await prisma.$queryRaw<
+      { seconds: number; p50: number; p99: number; completed: bigint; failed: bigint }[]
+    >`
+      SELECT EXTRACT(EPOCH FROM max(completed_at) - min(created_at))::float8 AS seconds,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM completed_at - created_at) * 1000)::float8 AS p50,
+             percentile_cont(0.99) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM completed_at - created_at) * 1000)::float8 AS p99,
+             count(*) FILTER (WHERE status = 'completed') AS completed,
+             count(*) FILTER (WHERE status = 'failed') AS failed
+      FROM queries`;
+    const calls = Number(
+      (await prisma.$queryRaw<{ calls: bigint }[]>`SELECT count(*) AS calls FROM attempts`)[0]?.calls ?? 0,
+    );
+    const queues = createQueues({ redisUrl: settings.redisUrl, prefix });
+    let jobs = 0;
+    for (const queue of [queues.route, queues.cascade, queues.webhook]) {
+      const metrics = await queue.getMetrics('completed');
+      const failed = await queue.getMetrics('failed');
+      jobs += metrics.meta.count + failed.meta.count;
+    }
+    await queues.close();
+    const rss: Record<string, number> = {};
+    for (const [index, process] of processes.entries()) {
+      rss[index === processes.length - 1 ? 'api' : `worker${index + 1}`] = await peakRssMb(process.child.pid);
+    }
+    const seconds = timing?.seconds ?? 0;
+    const cascadeConcurrency = Number(env.SWITCHYARD_CASCADE_CONCURRENCY ?? 16);
+    const pipelineQueriesPerSec = settings.queries / seconds;
+    return {
+      queries: settings.queries,
+      workers: settings.workers,
+      latencyMs: settings.latencyMs,
+      pipelineQueriesPerSec: round(pipelineQueriesPerSec),
+      callsPerSec: round(calls / seconds),
+      jobsPerQuery: round(jobs / settings.queries),
+      rawBullmqJobsPerSec: round(raw.jobsPerSec),
+      ratioToRaw: round(pipelineQueriesPerSec / raw.jobsPerSec, 4),
+      inFlightCallLimit: cascadeConcurrency * settings.workers,
+      p50QueryMs: Math.round(timing?.p50 ?? 0),
+      p99QueryMs: Math.round(timing?.p99 ?? 0),
+      peakRssMb: Math.max(...Object.values(rss)),
+      submitSeconds: round(submitSeconds),
+      pipelineSeconds: round(seconds),
+      completed: Number(timing?.completed ?? 0),
+      failed: Number(timing?.failed ?? 0),
+      callsPerQuery: round(calls / settings.queries),
+      peakRssMbByProcess: rss,
+    };
+  } finally {
+    await Promise.all(processes.map(({ child }) => stopProcess(child)));
+    await prisma.$disconnect();
+    if (!settings.keep) {
+      const redis = new Redis(settings.redisUrl);
+      let cursor = '0';
+      do {
+        const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        cursor = nextCursor;
+        if (keys.length > 0) await redis.del(...keys);
+      } while (cursor !== '0');
+      redis.disconnect();
+      const admin = await connectClient(server.maintenanceUrl, server.redacted);
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
+      } finally {
+        await admin.end();
+      }
+    } else {
+      log(`kept database ${name} and queue prefix ${prefix}`);
+    }
+  }
+}
+
+function round(value: number, digits = 2): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
