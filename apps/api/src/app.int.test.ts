@@ -268,3 +268,33 @@ describe('the operator surface', () => {
     }
   });
 });
+
+describe('feedback on answers', () => {
+  it('stores one label per completed query of the key, replaces it, and shows it with the query', async () => {
+    const created = await submit(keyA, { prompt: 'What is 3 + 4?' });
+    const id = created.body.id as string;
+    const feedback = (key: string, body: unknown) =>
+      call(`/v1/queries/${id}/feedback`, {
+        method: 'POST',
+        headers: { ...json, ...bearer(key) },
+        body: JSON.stringify(body),
+      });
+
+    const early = await feedback(keyA, { correct: true });
+    expect([early.status, errorCode(early)]).toEqual([409, 'query_not_completed']);
+    await prisma.query.update({ where: { id }, data: { status: 'completed', answer: '7', completedAt: new Date() } });
+
+    expect((await feedback(keyB, { correct: true })).status).toBe(404);
+    for (const bad of [{}, { correct: 'yes' }, { score: 1.5 }, { correct: true, extra: 1 }]) {
+      const result = await feedback(keyA, bad);
+      expect([result.status, errorCode(result)], JSON.stringify(bad)).toEqual([400, 'invalid_request']);
+    }
+    const first = await feedback(keyA, { correct: false, comment: 'it is 7, not 8' });
+    expect(first.status).toBe(200);
+    const second = await feedback(keyA, { correct: true, score: 0.9 });
+    expect(second.body).toMatchObject({ queryId: id, correct: true, score: 0.9 });
+    const view = await call(`/v1/queries/${id}`, { headers: bearer(keyA) });
+    expect(view.body.feedback).toMatchObject({ correct: true, score: 0.9 });
+    expect(await prisma.queryFeedback.count({ where: { queryId: id } })).toBe(1);
+  });
+});

@@ -4,6 +4,7 @@ import type { Queues } from '@switchyard/queues';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { createQuery } from './handlers/create-query.js';
 import { getQuery } from './handlers/get-query.js';
+import { recordFeedback } from './handlers/query-feedback.js';
 import { createAuthenticate } from './http/authenticate.js';
 import { errorResponse, sendResult } from './http/error-response.js';
 import { principalOf } from './http/principal.js';
@@ -69,6 +70,9 @@ export function createApp(deps: ApiDeps): Express {
   });
   v1.get('/queries/:id', async (request, response) => {
     sendResult(response, await getQuery(deps, principalOf(response), request.params.id as string));
+  });
+  v1.post('/queries/:id/feedback', ...json, async (request, response) => {
+    sendResult(response, await recordFeedback(deps, principalOf(response), request.params.id as string, request.body));
   });
   app.use('/v1', v1);
 

@@ -9,6 +9,7 @@ export type {
   Attempt,
   Batch,
   Query,
+  QueryFeedback,
   RouterArtifact,
   WebhookDelivery,
 } from './generated/prisma/client.js';

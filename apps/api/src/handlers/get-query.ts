@@ -11,7 +11,10 @@ export async function getQuery(
   id: string,
 ): Promise<HttpResult> {
   if (!UUID.test(id)) return errorResponse(400, 'invalid_id', 'query id must be a UUID', { field: 'id' });
-  const query = await deps.prisma.query.findFirst({ where: { id, apiKeyId: principal.apiKeyId } });
+  const query = await deps.prisma.query.findFirst({
+    where: { id, apiKeyId: principal.apiKeyId },
+    include: { feedback: true },
+  });
   if (!query) return errorResponse(404, 'not_found', `no query ${id}`);
   const attempts = await listAttempts(deps.prisma, id);
   return { status: 200, body: queryView(query, attempts) };

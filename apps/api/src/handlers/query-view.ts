@@ -1,7 +1,8 @@
-import type { Attempt, Query } from '@switchyard/db';
+import type { Attempt, Query, QueryFeedback } from '@switchyard/db';
+import { feedbackView } from './query-feedback.js';
 
 /** The public JSON of a query (GET /v1/queries/:id), with every attempt made for it. */
-export function queryView(query: Query, attempts: Attempt[]) {
+export function queryView(query: Query & { feedback?: QueryFeedback | null }, attempts: Attempt[]) {
   const plan = query.plan as { stages?: { model: string }[] } | null;
   const outcome = query.outcome as { outcome?: string; reason?: string; verdicts?: unknown[] } | null;
   return {
@@ -35,6 +36,7 @@ export function queryView(query: Query, attempts: Attempt[]) {
     })),
     ...(query.errorCode === null ? {} : { error: { code: query.errorCode, message: query.errorMessage } }),
     ...(query.callbackUrl === null ? {} : { callbackUrl: query.callbackUrl }),
+    ...(query.feedback ? { feedback: feedbackView(query.feedback) } : {}),
     createdAt: query.createdAt.toISOString(),
     ...(query.completedAt === null ? {} : { completedAt: query.completedAt.toISOString() }),
   };

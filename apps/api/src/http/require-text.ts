@@ -5,8 +5,11 @@ import { errorResponse, sendResult } from './error-response.js';
  * Where `value` holds a string (or object key) that is not storable text: a NUL character (Postgres
  * text and jsonb refuse it) or a lone UTF-16 surrogate (not Unicode). Returns the JSON path, or null.
  */
+/** A UTF-16 surrogate without its pair (String.prototype.isWellFormed is not in our ES2023 lib). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function findInvalidText(value: unknown, path = ''): string | null {
-  const bad = (text: string) => text.includes('\u0000') || !text.isWellFormed();
+  const bad = (text: string) => text.includes('\u0000') || LONE_SURROGATE.test(text);
   if (typeof value === 'string') return bad(value) ? path || '(body)' : null;
   if (Array.isArray(value)) {
     for (const [index, item] of value.entries()) {
