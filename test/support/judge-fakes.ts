@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { countTokens } from '@switchyard/providers';
-import { type RecordedRequest, sendJson, startWireServer, type WireServer } from '@switchyard/providers/testing';
+import { sendJson, startWireServer, type WireServer } from '@switchyard/providers/testing';
 
 /**
  * Local servers speaking the OpenAI Chat Completions and Anthropic Messages protocols, for end-to-end
@@ -65,7 +65,10 @@ const flakyServed = new Set<string>();
 export async function startJudgeFakes(): Promise<JudgeFakes> {
   const calls: FakeCall[] = [];
   let counter = 0;
-  const nextId = (prefix: string) => `${prefix}_${(counter += 1).toString().padStart(6, '0')}`;
+  const nextId = (prefix: string) => {
+    counter += 1;
+    return `${prefix}_${counter.toString().padStart(6, '0')}`;
+  };
 
   const openai = await startWireServer((request, response) => {
     const body = request.body as {
@@ -83,7 +86,7 @@ export async function startJudgeFakes(): Promise<JudgeFakes> {
       : Math.ceil(Buffer.byteLength(body.messages.map((message) => textOf(message.content)).join('')) / 4);
     const requestId = nextId('req');
     const userText = textOf(body.messages.at(-1)?.content);
-    const reply = replyFor(body.model, judge, userText, limit, 'openai', requestId);
+    const reply = replyFor(body.model, judge, userText, limit, 'openai');
     calls.push({
       server: 'openai',
       model: body.model,
@@ -144,7 +147,7 @@ export async function startJudgeFakes(): Promise<JudgeFakes> {
       Math.ceil(Buffer.byteLength(text) / 4) + (judge ? 300 + Math.ceil(JSON.stringify(body.tools).length / 4) : 0);
     const requestId = nextId('req_011C');
     const userText = textOf(body.messages.at(-1)?.content);
-    const reply = replyFor(body.model, judge, userText, body.max_tokens, 'anthropic', requestId);
+    const reply = replyFor(body.model, judge, userText, body.max_tokens, 'anthropic');
     calls.push({
       server: 'anthropic',
       model: body.model,
@@ -210,7 +213,6 @@ function replyFor(
   userText: string,
   limit: number | null,
   server: 'openai' | 'anthropic',
-  requestId: string,
 ): Reply {
   if (!judge) {
     if (userText.includes('[talk-to-limit]') && limit !== null) {
@@ -238,7 +240,6 @@ function replyFor(
   const text = JSON.stringify(document);
   const outputTokens = countTokens(text, 'o200k_base') + 4;
   if (server === 'anthropic') return { status: 200, text, tool: document, outputTokens, truncated: false };
-  void requestId;
   return { status: 200, text, outputTokens, truncated: false };
 }
 
@@ -247,5 +248,3 @@ export function callsOf(fakes: JudgeFakes, requestIds: readonly string[]): FakeC
   const wanted = new Set(requestIds);
   return fakes.calls.filter((call) => wanted.has(call.requestId));
 }
-
-export type { RecordedRequest };
