@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callsOf, type JudgeFakes, startJudgeFakes } from './support/judge-fakes.js';
 import { picoUsd } from './support/ledger.js';
-import { postJson, type Stack, startStack, waitForQuery } from './support/stack.js';
+import { type Stack, startStack } from './support/stack.js';
 
 // API and worker processes; the models are local fakes of the OpenAI and Anthropic wire protocols,
 // called through the official SDKs. Two answer models (small: OpenAI-compatible, large: Anthropic)
@@ -137,9 +137,9 @@ function billedPico(model: keyof typeof PRICES, inputTokens: number, outputToken
 }
 
 async function ask(prompt: string, extra: Record<string, unknown> = {}) {
-  const response = await postJson(`${stack.apiUrl}/v1/queries`, { prompt, ...extra });
+  const response = await stack.post('/v1/queries', { prompt, ...extra });
   expect(response.status, JSON.stringify(response.body)).toBe(202);
-  return waitForQuery(stack.apiUrl, response.body.id as string);
+  return stack.waitForQuery(response.body.id as string);
 }
 
 describe('LLM judges over the OpenAI and Anthropic wire protocols', () => {
