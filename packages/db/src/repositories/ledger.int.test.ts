@@ -177,6 +177,23 @@ describe('ledger', () => {
     expect(await money(query.id)).toEqual({ total: '0.01', reserved: '0' });
   });
 
+  it('resumes a call whose worker died: the lost try is charged, the new try reserved, the totals exact', async () => {
+    const query = await prisma.query.create({ data: { prompt: 'p', maxCostUsd: '0.05' } });
+    const key = { queryId: query.id, stage: 0, role: 'answer' as const, slot: 0 };
+    proceeded(await beginAttempt(prisma, key, fixed('0.01')));
+    const resumed = proceeded(await beginAttempt(prisma, key, fixed('0.01')));
+    expect(resumed).toMatchObject({ resumed: true, try: { number: 2 } });
+    expect(await money(query.id)).toEqual({ total: '0.01', reserved: '0.01' });
+    await settleAttempt(prisma, resumed.attempt.id, {
+      outcome: 'succeeded',
+      try: { id: resumed.try.id, chargedUsd: '0.003', basis: 'usage' },
+    });
+    expect(await money(query.id)).toEqual({ total: '0.013', reserved: '0' });
+    const attempt = await prisma.attempt.findUniqueOrThrow({ where: { id: resumed.attempt.id } });
+    expect(attempt).toMatchObject({ tries: 2, outcome: 'succeeded' });
+    expect(attempt.costUsd?.toFixed()).toBe('0.013');
+  });
+
   it('never commits more than the budget while many token-priced tries of one query reserve at once', async () => {
     const query = await prisma.query.create({ data: { prompt: 'p', maxCostUsd: '0.02' } });
     const begun = await Promise.all(

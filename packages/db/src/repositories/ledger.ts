@@ -75,6 +75,8 @@ export interface TryCharge {
 interface QueryBudgetRow {
   max_cost_usd: Prisma.Decimal | null;
   api_key_id: string | null;
+  total_cost_usd: Prisma.Decimal;
+  reserved_cost_usd: Prisma.Decimal;
 }
 
 /**
@@ -92,12 +94,17 @@ export async function beginAttempt(
 ): Promise<BeginAttemptResult> {
   return prisma.$transaction(async (tx) => {
     const budgetRows = await tx.$queryRaw<QueryBudgetRow[]>`
-      SELECT max_cost_usd, api_key_id FROM queries WHERE id = ${key.queryId}::uuid FOR UPDATE`;
+      SELECT max_cost_usd, api_key_id, total_cost_usd, reserved_cost_usd FROM queries WHERE id = ${key.queryId}::uuid FOR UPDATE`;
     const budget = budgetRows[0];
     if (!budget) throw new Error(`query ${key.queryId} does not exist`);
 
     const existing = await tx.attempt.findUnique({ where: { queryId_stage_role_slot: key } });
     if (existing && existing.outcome !== 'started') return { kind: 'completed', attempt: existing };
+    // Every transaction that changes a try refreshes these columns under this lock, so they are exact.
+    let totals = {
+      charged: new Prisma.Decimal(budget.total_cost_usd),
+      reserved: new Prisma.Decimal(budget.reserved_cost_usd),
+    };
     if (existing) {
       // A try still reserved belongs to a job run that is gone (a crash, or an answer it could not
       // record): the provider may have billed it, so it is charged its reservation.
@@ -106,8 +113,11 @@ export async function beginAttempt(
       for (const row of interrupted) {
         await chargeTry(tx, row.id, { chargedUsd: 'reservation', basis: 'interrupted', errorCode: 'interrupted' });
       }
+      if (interrupted.length > 0) {
+        await refreshCosts(tx, key.queryId, null);
+        totals = await queryTotals(tx, key.queryId);
+      }
     }
-    const totals = await queryTotals(tx, key.queryId);
     const queryRemaining =
       budget.max_cost_usd === null
         ? null
@@ -165,18 +175,20 @@ export async function beginAttempt(
             keyBudgetMonth: keyMonth?.month ?? null,
           },
         });
-    const previous = await tx.attemptTry.count({ where: { attemptId: attempt.id } });
+    // `tries` counts the job runs that started this call: 1 for a new attempt, +1 on every resume.
     const created = await tx.attemptTry.create({
       data: {
         attemptId: attempt.id,
         queryId: key.queryId,
-        number: previous + 1,
+        number: attempt.tries,
         reservedUsd: reservation,
         maxOutputTokens: priced.maxOutputTokens,
         keyBudgetMonth: keyMonth?.month ?? null,
       },
     });
-    await refreshCosts(tx, key.queryId, null);
+    await tx.$executeRaw`
+      UPDATE queries SET reserved_cost_usd = reserved_cost_usd + ${reservation}, updated_at = now()
+      WHERE id = ${key.queryId}::uuid`;
     return {
       kind: 'proceed',
       attempt,
@@ -188,8 +200,15 @@ export async function beginAttempt(
         reservedUsd: reservation.toFixed(),
       },
     };
-  });
+  }, LEDGER_TRANSACTION);
 }
+
+/**
+ * Ledger transactions of one query (and of one budgeted key) queue on its row lock; under load a
+ * caller may wait well past Prisma's 2 s default for a connection and its turn. Waiting is correct:
+ * the lock is what keeps concurrent calls within the budget.
+ */
+const LEDGER_TRANSACTION = { maxWait: 15_000, timeout: 30_000 };
 
 type PricedTry =
   | { ok: true; reservationUsd: Prisma.Decimal; maxOutputTokens: number | null }
@@ -329,7 +348,7 @@ export async function chargeAttemptTry(prisma: PrismaClient, tryId: string, char
     const done = await chargeTry(tx, tryId, charge);
     await refreshCosts(tx, row.query_id, row.attempt_id);
     return done;
-  });
+  }, LEDGER_TRANSACTION);
 }
 
 export interface AttemptSettlement {
@@ -384,7 +403,7 @@ export async function settleAttempt(prisma: PrismaClient, attemptId: string, set
     }
     await refreshCosts(tx, queryId, attemptId);
     return updated.length === 1;
-  });
+  }, LEDGER_TRANSACTION);
 }
 
 /** The tries of an attempt, oldest first. */
