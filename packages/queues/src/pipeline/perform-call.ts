@@ -214,7 +214,8 @@ const SETTLE_RETRY_MS = 60_000;
  * Records an answered call, retrying while the database is away (a restart, a dropped connection):
  * the answer is in memory and paid for. Settling is idempotent, so a try whose commit went through
  * but whose reply was lost is harmless. Past SETTLE_RETRY_MS the error is rethrown and the job's
- * retry calls again: the one case where a call may be paid twice.
+ * retry calls again: the try that answered is then charged its reservation (`interrupted`) and the
+ * new request is charged too, so the ledger holds both requests the provider billed.
  */
 async function settleAnswered(deps: PipelineDeps, job: CallJob, settle: () => Promise<unknown>): Promise<void> {
   const deadline = Date.now() + SETTLE_RETRY_MS;
