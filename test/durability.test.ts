@@ -87,7 +87,8 @@ function waitUntilFinal(ledger: LedgerReader, ids: string[], timeoutMs: number, 
 /**
  * The ledger invariants after recovery, for every query of `submitted`:
  * completed with a recorded answer; no attempt left `started`; one row per call and no model called
- * twice; each attempt costs what its recording cost; total = sum of attempts; no reservation left.
+ * twice; each attempt costs its recording once per try (a try interrupted by a crash may have been
+ * billed); total = sum of attempts; no reservation left.
  * Against `before` (the ledger at the failure): attempts settled before it are untouched (never
  * re-called, never re-charged); attempts in flight end succeeded, called once more if their worker
  * died (`resumed`), not again if it lived on.
@@ -118,8 +119,10 @@ async function expectLedgerIntact(
     let sum = 0n;
     for (const attempt of own) {
       expect(attempt.outcome, `${id} ${attempt.model}`).toBe('succeeded');
-      expect(picoUsd(attempt.cost_usd), `${id} ${attempt.model}: cost = the recording's`).toBe(
-        picoUsd(record.responses[attempt.model]?.costUsd ?? -1),
+      // Every provider request is charged: a try cut off by a crash (or whose answer could not be
+      // recorded) may have been billed, so it costs its reservation, which for replay is the recording.
+      expect(picoUsd(attempt.cost_usd), `${id} ${attempt.model}: cost = the recording's × tries`).toBe(
+        picoUsd(record.responses[attempt.model]?.costUsd ?? -1) * BigInt(attempt.tries),
       );
       sum += picoUsd(attempt.cost_usd);
     }
@@ -223,7 +226,7 @@ describe('durability: nothing accepted is lost', () => {
     await stack?.stop();
   });
 
-  it('a worker killed mid-call: its stalled jobs resume on a new worker, nothing paid twice', async () => {
+  it('a worker killed mid-call: its stalled jobs resume on a new worker, each call in flight made once more and both requests charged', async () => {
     const submitted = await submit(stack, records.slice(0, 30));
     const ids = submitted.map((item) => item.id);
     await waitFor('calls in flight', async () => (await progress(ledger, ids)).inFlight >= 4, { intervalMs: 20 });

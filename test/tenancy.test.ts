@@ -171,7 +171,16 @@ describe('forged jobs and webhook secrets (OpenAI-protocol fake, real workers)',
       { queryId: running?.id, stage: 7, role: 'answer', slot: 0, model: 'fake-large', input: { kind: 'query' } },
       // The right key with the wrong model.
       { queryId: running?.id, stage: 0, role: 'answer', slot: 0, model: 'fake-large', input: { kind: 'query' } },
-      // A planned call carrying text of the attacker's choosing.
+      // A planned answer call turned into an LLM judge call (the plan has no judge panel).
+      {
+        queryId: running?.id,
+        stage: 0,
+        role: 'answer',
+        slot: 0,
+        model: 'fake-small',
+        input: { kind: 'judge', answer: { stage: 0, role: 'answer', slot: 0, model: 'fake-small' } },
+      },
+      // A planned call carrying text of the attacker's choosing: call jobs have no field for text.
       {
         queryId: running?.id,
         stage: 0,
@@ -194,9 +203,10 @@ describe('forged jobs and webhook secrets (OpenAI-protocol fake, real workers)',
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
-    expect(states).toEqual(['failed', 'failed', 'failed', 'failed']);
+    expect(states).toEqual(['failed', 'failed', 'failed', 'failed', 'failed']);
     const reasons = await Promise.all(jobs.map(async (job) => (await queue.getJob(job.id as string))?.failedReason));
-    for (const reason of reasons) expect(reason).toMatch(/^refused call job/);
+    for (const reason of reasons.slice(0, 4)) expect(reason).toMatch(/^refused call job/);
+    expect(reasons[4]).toMatch(/^invalid call job data/);
     // The dashboard shows failed jobs' stack traces: no file paths of the deployment in them.
     const failedJob = await queue.getJob(jobs[1]?.id as string);
     expect((failedJob?.stacktrace ?? []).join('\n')).not.toMatch(/\.ts:\d+|node_modules|\/work\/|at /);

@@ -30,6 +30,15 @@ export const workerEnvSchema = z.object({
   SWITCHYARD_QUALITY: z.coerce.number().min(0).max(1).default(0.5),
   /** Timeout of one model call, ms. */
   SWITCHYARD_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /**
+   * A call whose remaining budget cannot pay this many output tokens after its input's worst case is
+   * not made (the query's budget is a hard cap: each request's output limit is what the budget pays).
+   */
+  SWITCHYARD_MIN_OUTPUT_TOKENS: z.coerce.number().int().positive().default(16),
+  /** Output-token cap of an LLM judge call (its verdict is a short JSON document). */
+  SWITCHYARD_JUDGE_MAX_OUTPUT_TOKENS: z.coerce.number().int().positive().default(512),
+  /** Judge prompt version: a folder of packages/queues/judge-prompts (recorded in every judge attempt). */
+  SWITCHYARD_JUDGE_PROMPT_VERSION: z.string().min(1).default('v1'),
   /** Tries of one model call (retryable errors only), including the first. */
   SWITCHYARD_CALL_ATTEMPTS: z.coerce.number().int().positive().default(5),
   /** First retry delay of a model call, ms; doubles each retry unless the provider says retry-after. */

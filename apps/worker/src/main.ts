@@ -7,6 +7,7 @@ import {
   createQueues,
   createRedisConnection,
   defaultReconcileSettings,
+  loadJudgePrompts,
   reconcileQueries,
   registerWebhookSigner,
   type SignerRegistration,
@@ -53,6 +54,13 @@ if (roles.includes('webhook')) {
 }
 
 let setup: Awaited<ReturnType<typeof createModelSetup>>;
+let judgePrompts: ReturnType<typeof loadJudgePrompts>;
+try {
+  judgePrompts = loadJudgePrompts(env.SWITCHYARD_JUDGE_PROMPT_VERSION);
+} catch (error) {
+  console.error(`error: SWITCHYARD_JUDGE_PROMPT_VERSION: ${(error as Error).message}`);
+  process.exit(2);
+}
 try {
   setup = await createModelSetup({
     modelsFile: env.SWITCHYARD_MODELS,
@@ -60,6 +68,10 @@ try {
     replayModelsFile: env.SWITCHYARD_REPLAY_MODELS,
     replayLatencyMs: env.SWITCHYARD_REPLAY_LATENCY_MS,
     callTimeoutMs: env.SWITCHYARD_CALL_TIMEOUT_MS,
+    limits: {
+      minOutputTokens: env.SWITCHYARD_MIN_OUTPUT_TOKENS,
+      judgeMaxOutputTokens: env.SWITCHYARD_JUDGE_MAX_OUTPUT_TOKENS,
+    },
     env: process.env,
   });
 } catch (error) {
@@ -83,8 +95,14 @@ const deps = {
   prisma,
   queues,
   models: setup.gateway,
-  planQuery: createPlanQuery({ pool: setup.pool, defaultQuality: env.SWITCHYARD_QUALITY, artifacts }),
+  planQuery: createPlanQuery({
+    pool: setup.pool,
+    judgePanel: setup.judgePanel,
+    defaultQuality: env.SWITCHYARD_QUALITY,
+    artifacts,
+  }),
   verifierFor: createVerifierFor(artifacts, logger),
+  judgePrompts,
   logger,
 };
 const running = startWorkers(deps, {
@@ -106,6 +124,7 @@ logger.info(
   {
     roles,
     models: setup.pool,
+    judges: setup.judgePanel,
     source: setup.description,
     database: redactUrl(env.DATABASE_URL),
     redis: redactUrl(env.REDIS_URL),

@@ -4,6 +4,7 @@ import {
   artifactVerifier,
   createArtifactRouter,
   createFixedRouter,
+  judgeTaskSchema,
   type Plan,
   parseSwitchyardArtifact,
   type SwitchyardArtifact,
@@ -85,6 +86,8 @@ export function createArtifactSource(prisma: PrismaClient, options: { activeTtlM
  */
 export function createPlanQuery(options: {
   pool: readonly string[];
+  /** The LLM judge panel (registry models with the `judge` role) the fixed cascade uses for open-ended queries. */
+  judgePanel?: readonly string[];
   defaultQuality: number;
   artifacts: ArtifactSource;
 }) {
@@ -108,9 +111,11 @@ export function createPlanQuery(options: {
       const router = createFixedRouter({
         models: pool,
         quality,
+        ...(options.judgePanel && options.judgePanel.length > 0 ? { judgePanel: options.judgePanel } : {}),
         ...(maxCostUsd === undefined ? {} : { maxCostUsd }),
       });
-      return router(routingQuery);
+      const judgeTask = judgeTaskSchema.safeParse(metadata.judgeTask);
+      return { ...router(routingQuery), ...(judgeTask.success ? { judgeTask: judgeTask.data } : {}) };
     }
     const missing = stored.artifact.pool.filter((model) => !pool.includes(model));
     if (missing.length > 0) {

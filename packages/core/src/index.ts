@@ -1,8 +1,11 @@
 export { type AnswerType, answerTypeSchema } from './answers/answer-type.js';
 export { answersEqual, extractAnswer, normalizeAnswer } from './answers/extract-answer.js';
 export { type CallBudgetInput, remainingPicoUsd, selectAffordableCalls } from './budget/call-budget.js';
+export { type OutputLimit, type OutputLimitInput, outputTokenLimit, tokenCostPicoUsd } from './budget/output-limit.js';
 export { formatUsd, PICO_USD_PER_USD, parseUsd, sumUsd, usdFromNumber } from './budget/usd.js';
 export {
+  type AnswerReference,
+  answerReferenceSchema,
   type CallInput,
   type CallObservation,
   type CallRequest,
@@ -10,7 +13,14 @@ export {
   callObservationSchema,
   callRequestSchema,
 } from './cascade/calls.js';
-export { judgeReferenceModels, nextCascadeStep, stageReferenceModels } from './cascade/next-cascade-step.js';
+export {
+  judgeReferenceModels,
+  nextCascadeStep,
+  type PlannedCall,
+  plannedCall,
+  stageJudgeModels,
+  stageReferenceModels,
+} from './cascade/next-cascade-step.js';
 export { type Plan, type PlanStage, planSchema, planStageSchema } from './cascade/plan.js';
 export { isPlannedCall } from './cascade/planned-call.js';
 export type {
@@ -36,7 +46,14 @@ export {
   evaluateJudge,
   type JudgeInput,
   type ObservedAnswer,
+  panelFor,
 } from './judges/evaluate-judges.js';
+export {
+  checkAnswerFormat,
+  type FormatCheck,
+  type FormatCheckInput,
+  type FormatFailure,
+} from './judges/format-check.js';
 export {
   type Aggregation,
   type AgreementJudgeSpec,
@@ -44,8 +61,19 @@ export {
   type FormatJudgeSpec,
   type JudgeSpec,
   judgeSpecSchema,
+  type LlmJudgeSpec,
+  llmJudgeSchema,
   type VerifierJudgeSpec,
 } from './judges/judge-spec.js';
+export { type JudgeTask, judgeTaskFor, judgeTaskSchema } from './judges/judge-task.js';
+export {
+  JUDGE_VERDICT_JSON_SCHEMA,
+  type JudgeVerdictDocument,
+  judgeVerdictSchema,
+  type ParsedJudgeVerdict,
+  parseJudgeVerdict,
+  verdictScore,
+} from './judges/judge-verdict.js';
 export {
   accuracyPerUsdForQuality,
   type CalibratedRouterConfig,
@@ -69,6 +97,7 @@ export {
 } from './routing/fixed-router.js';
 export {
   DEFAULT_QUALITY,
+  llmAcceptThresholdForQuality,
   QUALITY_LEVELS,
   type QualitySettings,
   qualitySchema,

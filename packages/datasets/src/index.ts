@@ -15,5 +15,7 @@ export {
   type DatasetModel,
   datasetModelSchema,
   type RecordedResponse,
+  type RecordedVerdict,
   recordedResponseSchema,
+  recordedVerdictSchema,
 } from './record.js';

@@ -1,5 +1,18 @@
 import { z } from 'zod';
 
+/**
+ * A judge model's recorded verdict on one response (an LLM judge call made when the dataset was
+ * recorded): `switchyard eval` replays it instead of calling the judge.
+ */
+export const recordedVerdictSchema = z.object({
+  verdict: z.enum(['pass', 'fail']),
+  confidence: z.number().min(0).max(1),
+  /** What the judge call cost. */
+  costUsd: z.number().nonnegative(),
+  reason: z.string().optional(),
+});
+export type RecordedVerdict = z.infer<typeof recordedVerdictSchema>;
+
 /** One model's recorded response to a record's prompt. */
 export const recordedResponseSchema = z.object({
   text: z.string(),
@@ -9,6 +22,8 @@ export const recordedResponseSchema = z.object({
   inputTokens: z.number().int().nonnegative().nullable(),
   outputTokens: z.number().int().nonnegative().nullable(),
   costUsd: z.number().nonnegative(),
+  /** Optional: LLM judges' recorded verdicts on this response, by judge model id. */
+  judges: z.record(z.string(), recordedVerdictSchema).optional(),
 });
 export type RecordedResponse = z.infer<typeof recordedResponseSchema>;
 

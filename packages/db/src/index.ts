@@ -7,6 +7,7 @@ export type {
   ApiKey,
   ApiKeyUsage,
   Attempt,
+  AttemptTry,
   Batch,
   Query,
   QueryFeedback,
@@ -41,10 +42,16 @@ export {
 export {
   type AttemptKey,
   type AttemptSettlement,
+  type AttemptTryHandle,
   type BeginAttemptResult,
   beginAttempt,
+  type CallPricing,
+  type ChargeBasis,
+  chargeAttemptTry,
   listAttempts,
+  listAttemptTries,
   settleAttempt,
+  type TryCharge,
 } from './repositories/ledger.js';
 export {
   activateRouterArtifact,

@@ -4,6 +4,7 @@ export {
   createAnthropicLanguageModel,
 } from './anthropic/anthropic-language-model.js';
 export {
+  DEFAULT_MAX_OUTPUT_TOKENS,
   DEFAULT_TIMEOUT_MS,
   type GenerateTextRequest,
   type GenerateTextResponse,
@@ -13,6 +14,7 @@ export { parseRetryAfterMs } from './errors/http-status.js';
 export {
   createOpenAILanguageModel,
   OPENAI_DEFAULT_BASE_URL,
+  OPENAI_FALLBACK_MAX_TOKENS,
   type OpenAIModelSettings,
 } from './openai/openai-language-model.js';
 export { computeCostUsd, maxCostUsd } from './pricing/cost.js';
@@ -27,7 +29,7 @@ export {
 export { createModelPricing, type ModelPricing } from './pricing/model-pricing.js';
 export { createDefaultSimRegistry, registryFromDataset } from './registry/builtin-registries.js';
 export { createLanguageModel, type LanguageModelContext } from './registry/create-language-model.js';
-export type { ModelEntry, ProviderName, SimSettings } from './registry/model-entry.js';
+export type { ModelEntry, ModelRole, ProviderName, SimSettings, TokenizerName } from './registry/model-entry.js';
 export {
   apiKeyVariable,
   createModelRegistry,
@@ -72,3 +74,9 @@ export {
   type ProviderErrorKind,
   type ProviderErrorOptions,
 } from './spec/provider-error.js';
+export {
+  countTokens,
+  type InputTokenBound,
+  inputTokenUpperBound,
+  tokenizerFor,
+} from './tokens/input-token-bound.js';

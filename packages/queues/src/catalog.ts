@@ -1,3 +1,4 @@
+import { callInputSchema } from '@switchyard/core';
 import type { DefaultJobOptions } from 'bullmq';
 import { z } from 'zod';
 
@@ -11,21 +12,19 @@ const uuid = z.string().uuid();
 export const routeJobSchema = z.object({ queryId: uuid });
 export type RouteJob = z.infer<typeof routeJobSchema>;
 
-/** cascade/call: one model or judge call, keyed like its ledger row. */
+/**
+ * cascade/call: one model or judge call, keyed like its ledger row. It carries no prompt or answer
+ * text (the ops dashboard shows job data): `input` is `{kind: 'query'}` or, for an LLM judge,
+ * `{kind: 'judge', answer: {stage, role, slot, model}}` naming the attempt whose output is judged;
+ * the worker reads the texts from Postgres.
+ */
 export const callJobSchema = z.object({
   queryId: uuid,
   stage: z.number().int().nonnegative(),
   role: z.enum(['answer', 'judge']),
   slot: z.number().int().nonnegative(),
   model: z.string().min(1),
-  input: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('query') }),
-    z.object({
-      kind: z.literal('messages'),
-      system: z.string().optional(),
-      messages: z.array(z.object({ role: z.enum(['user', 'assistant']), content: z.string() })).min(1),
-    }),
-  ]),
+  input: callInputSchema,
 });
 export type CallJob = z.infer<typeof callJobSchema>;
 

@@ -14,10 +14,21 @@ export {
   webhookJobSchema,
 } from './catalog.js';
 export { createRedisConnection } from './connection.js';
+export { buildJudgeInput, type JudgePromptUse } from './judges/judge-input.js';
+export {
+  DEFAULT_JUDGE_PROMPT_VERSION,
+  JUDGE_PROMPTS_DIRECTORY,
+  type JudgePrompt,
+  type JudgePrompts,
+  loadJudgePrompts,
+  renderJudgeUserTurn,
+} from './judges/judge-prompts.js';
+export { chargeForFailure } from './pipeline/charge-policy.js';
 export { decideQuery } from './pipeline/decide-query.js';
 export type {
   GatewayError,
   GatewayInput,
+  GatewayPricing,
   GatewayResult,
   Logger,
   ModelGateway,

@@ -4,7 +4,12 @@ import { feedbackView } from './query-feedback.js';
 /** The public JSON of a query (GET /v1/queries/:id), with every attempt made for it. */
 export function queryView(query: Query & { feedback?: QueryFeedback | null }, attempts: Attempt[]) {
   const plan = query.plan as { stages?: { model: string }[] } | null;
-  const outcome = query.outcome as { outcome?: string; reason?: string; verdicts?: unknown[] } | null;
+  const outcome = query.outcome as {
+    outcome?: string;
+    reason?: string;
+    fused?: boolean;
+    verdicts?: unknown[];
+  } | null;
   return {
     id: query.id,
     status: query.status,
@@ -19,6 +24,8 @@ export function queryView(query: Query & { feedback?: QueryFeedback | null }, at
       verdict: (outcome?.verdicts ?? []).find((verdict) => (verdict as { stage?: number }).stage === index) ?? null,
     })),
     ...(outcome === null ? {} : { outcome: outcome.outcome, reason: outcome.reason }),
+    // True when no stage was accepted: the answer was chosen among every answer paid for.
+    ...(outcome?.fused === true ? { fused: true } : {}),
     attempts: attempts.map((attempt) => ({
       role: attempt.role,
       model: attempt.model,
@@ -32,6 +39,8 @@ export function queryView(query: Query & { feedback?: QueryFeedback | null }, at
       outcome: attempt.outcome,
       ...(attempt.errorCode === null ? {} : { errorCode: attempt.errorCode }),
       ...(attempt.score === null ? {} : { score: attempt.score }),
+      ...(verdictOf(attempt) === undefined ? {} : { verdict: verdictOf(attempt) }),
+      tries: attempt.tries,
       ...(attempt.providerRequestId === null ? {} : { providerRequestId: attempt.providerRequestId }),
     })),
     ...(query.errorCode === null ? {} : { error: { code: query.errorCode, message: query.errorMessage } }),
@@ -40,4 +49,10 @@ export function queryView(query: Query & { feedback?: QueryFeedback | null }, at
     createdAt: query.createdAt.toISOString(),
     ...(query.completedAt === null ? {} : { completedAt: query.completedAt.toISOString() }),
   };
+}
+
+/** An LLM judge attempt's parsed verdict (`{verdict, confidence}`, or `{malformed}`), as recorded. */
+function verdictOf(attempt: Attempt): unknown {
+  if (attempt.role !== 'judge') return undefined;
+  return (attempt.detail as { verdict?: unknown } | null)?.verdict;
 }

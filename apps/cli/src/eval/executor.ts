@@ -1,4 +1,4 @@
-import type { CallObservation, CallRequest } from '@switchyard/core';
+import { type CallObservation, type CallRequest, usdFromNumber } from '@switchyard/core';
 import type { BenchRecord } from '@switchyard/datasets';
 import {
   createLanguageModel,
@@ -26,6 +26,7 @@ export type CallExecutor = (request: CallRequest, query: EvalQuery) => Promise<C
  * `generateText` wrapper, so eval pays exactly the recorded cost of every response it uses.
  */
 export function createReplayExecutor(records: readonly BenchRecord[], registry: ModelRegistry): CallExecutor {
+  const byId = new Map(records.map((record) => [record.id, record]));
   const replayIndex = createReplayIndex({ file: 'eval', records: [...records] });
   const languageModels = new Map<string, LanguageModel>();
   const modelOf = (id: string): LanguageModel => {
@@ -38,14 +39,25 @@ export function createReplayExecutor(records: readonly BenchRecord[], registry: 
   };
   return async (request, query) => {
     const key = { stage: request.stage, role: request.role, slot: request.slot, model: request.model };
-    if (request.input.kind !== 'query') {
-      return {
-        ...key,
-        ok: false,
-        costUsd: '0',
-        errorCode: 'unsupported',
-        errorMessage: 'replay serves the query only',
-      };
+    if (request.input.kind === 'judge') {
+      // An LLM judge's verdict as recorded with the dataset (`responses[model].judges[judge]`); a
+      // verdict not recorded is a failed judge call, which the cascade treats as an abstention.
+      const verdict = byId.get(query.id)?.responses[request.input.answer.model]?.judges?.[request.model];
+      if (verdict === undefined) {
+        return {
+          ...key,
+          ok: false,
+          costUsd: '0',
+          errorCode: 'not_recorded',
+          errorMessage: `no verdict of ${request.model} on ${request.input.answer.model} is recorded`,
+        };
+      }
+      const text = JSON.stringify({
+        verdict: verdict.verdict,
+        confidence: verdict.confidence,
+        reason: verdict.reason ?? 'recorded',
+      });
+      return { ...key, ok: true, text, costUsd: usdFromNumber(verdict.costUsd) };
     }
     try {
       const response = await generateText({

@@ -53,6 +53,8 @@ export interface Prediction {
   id: string;
   answerFrom: string | null;
   calls: string[];
+  /** LLM judge verdicts used (`judge>answer model`), when the dataset records them. */
+  judgeCalls?: string[];
   costUsd: string;
   correct: boolean;
   outcome: string;
@@ -198,6 +200,7 @@ export async function runEval(options: EvalOptions): Promise<{ report: EvalRepor
             id: record.id,
             answerFrom: answer.answerFrom,
             calls: answer.calls,
+            ...(answer.judgeCalls === undefined ? {} : { judgeCalls: answer.judgeCalls }),
             costUsd: answer.costUsd,
             correct,
             outcome: answer.outcome,

@@ -17,10 +17,12 @@ import {
   type LearnedRouterExample,
   type LearnedRouterModel,
   learnedCascadeTrainingPlans,
+  llmAcceptThresholdForQuality,
   type ModelPerformance,
   measureCategoryStats,
   nextTierAgreement,
   type Plan,
+  plannedCall,
   type Router,
   type SwitchyardArtifact,
   statsForCategory,
@@ -43,6 +45,8 @@ export interface SystemAnswer {
   answerFrom: string | null;
   /** Every model whose recorded response was used (answers and judge references), in order of use. */
   calls: string[];
+  /** LLM judge verdicts used, as `judge>answer model` (their recorded costs are in `costUsd`). */
+  judgeCalls?: string[];
   /** Sum of the costs of those responses, decimal USD. */
   costUsd: string;
   /** The cascade outcome, or 'oracle'. */
@@ -118,18 +122,36 @@ function planSystem(
         context,
       );
       const calls: string[] = [];
+      const judgeCalls: string[] = [];
       // In call order (what the ledger of a distributed run gives back too).
       for (const observation of [...observations].sort(compareCallKeys)) {
-        if (observation.ok && !calls.includes(observation.model)) calls.push(observation.model);
+        if (!observation.ok) continue;
+        const planned = plannedCall(plan, observation.stage, observation.role, observation.slot);
+        if (planned?.kind === 'llm-judge') {
+          const judged = plannedCall(plan, observation.stage, 'answer', 0)?.model ?? '?';
+          judgeCalls.push(`${observation.model}>${judged}`);
+        } else if (!calls.includes(observation.model)) calls.push(observation.model);
       }
       return {
         answerFrom: finish.answerFrom,
         calls,
+        ...(judgeCalls.length > 0 ? { judgeCalls } : {}),
         costUsd: sumUsd(observations.map((observation) => observation.costUsd)),
         outcome: finish.outcome,
       };
     },
   };
+}
+
+/** The judge models whose verdicts the records hold, in order of first appearance. */
+function recordedJudges(records: readonly BenchRecord[]): string[] {
+  const judges: string[] = [];
+  for (const record of records) {
+    for (const response of Object.values(record.responses)) {
+      for (const judge of Object.keys(response.judges ?? {})) if (!judges.includes(judge)) judges.push(judge);
+    }
+  }
+  return judges;
 }
 
 /**
@@ -298,6 +320,26 @@ export async function trainSystems(
       'fixed router, all models, accept when the next tier agrees',
     ),
   );
+  // With LLM judge verdicts recorded in the dataset: the same cascade judged by that panel instead.
+  const judgePanel = recordedJudges(train);
+  if (judgePanel.length > 0) {
+    const threshold = llmAcceptThresholdForQuality(options.defaultQuality);
+    const fixed = createFixedRouter({ models: pool, judges: [] });
+    systems.push(
+      planSystem(
+        'cascade llm-judges',
+        'cascade',
+        (query) => ({
+          ...fixed(query),
+          judges: [{ kind: 'llm', models: judgePanel }],
+          aggregation: 'min',
+          acceptThreshold: threshold,
+          setting: 'llm judges',
+        }),
+        `fixed router, all models, accept when every recorded LLM judge (${judgePanel.join(', ')}) passes at ≥ ${threshold}`,
+      ),
+    );
+  }
   let defaultSystem = '';
   for (const quality of options.qualities) {
     const name = `switchyard q=${quality}`;

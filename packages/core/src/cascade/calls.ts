@@ -1,18 +1,25 @@
 import { z } from 'zod';
 
-/** A chat message for {@link CallInput} kind 'messages'. */
-export const callMessageSchema = z.object({
-  role: z.enum(['user', 'assistant']),
-  content: z.string(),
+const callRoleSchema = z.enum(['answer', 'judge']);
+
+/** The ledger key of a settled call whose text an LLM judge reads, with the model that wrote it. */
+export const answerReferenceSchema = z.object({
+  stage: z.number().int().nonnegative(),
+  role: callRoleSchema,
+  slot: z.number().int().nonnegative(),
+  model: z.string().min(1),
 });
+export type AnswerReference = z.infer<typeof answerReferenceSchema>;
 
 /**
- * What to send. `query`: the user's prompt exactly as submitted (what answer and agreement-reference
- * calls use, so a replayed recording matches). `messages`: a constructed conversation (LLM judges).
+ * What to send. `query`: the user's prompt exactly as submitted (answer and agreement-reference calls,
+ * so a replayed recording matches). `judge`: an LLM judge's verdict request on the answer held by the
+ * call `answer` names; the executor builds the messages (question + that answer, the task type's
+ * judge prompt) from its own store, so a request never carries prompt or answer text.
  */
 export const callInputSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('query') }),
-  z.object({ kind: z.literal('messages'), system: z.string().optional(), messages: z.array(callMessageSchema).min(1) }),
+  z.object({ kind: z.literal('judge'), answer: answerReferenceSchema }),
 ]);
 export type CallInput = z.infer<typeof callInputSchema>;
 
@@ -23,7 +30,7 @@ export type CallInput = z.infer<typeof callInputSchema>;
  */
 export const callRequestSchema = z.object({
   stage: z.number().int().nonnegative(),
-  role: z.enum(['answer', 'judge']),
+  role: callRoleSchema,
   slot: z.number().int().nonnegative(),
   model: z.string().min(1),
   input: callInputSchema,
@@ -36,12 +43,14 @@ export type CallRequest = z.infer<typeof callRequestSchema>;
  */
 export const callObservationSchema = z.object({
   stage: z.number().int().nonnegative(),
-  role: z.enum(['answer', 'judge']),
+  role: callRoleSchema,
   slot: z.number().int().nonnegative(),
   model: z.string().min(1),
   ok: z.boolean(),
-  /** The model's full output (ok calls). */
+  /** The model's full output (ok calls); an LLM judge's verdict document. */
   text: z.string().optional(),
+  /** Unified finish reason of an ok call (`stop`, `length`, `content-filter`, …), when known. */
+  finishReason: z.string().optional(),
   /** Actual cost as a decimal string, also for failed calls (often "0"). */
   costUsd: z.string().regex(/^\d+(\.\d+)?$/, 'a non-negative decimal string'),
   errorCode: z.string().optional(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { answerTypeSchema } from '../answers/answer-type.js';
 import { aggregationSchema, judgeSpecSchema } from '../judges/judge-spec.js';
+import { judgeTaskSchema } from '../judges/judge-task.js';
 
 /** One cascade stage: the model that answers at that stage, and optionally its own accept threshold. */
 export const planStageSchema = z.object({
@@ -22,6 +23,8 @@ export const planSchema = z
     /** The query class the router saw, if any (e.g. "math", "knowledge:law"). */
     category: z.string().optional(),
     answerType: answerTypeSchema,
+    /** Which judge prompt LLM judges use; default from category and answer type (`judgeTaskFor`). */
+    judgeTask: judgeTaskSchema.optional(),
     /** Cheapest → most expensive; each model at most once. */
     stages: z.array(planStageSchema).min(1),
     /** Judges scoring every stage's answer. Empty = accept the first answer. */

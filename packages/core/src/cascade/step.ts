@@ -1,3 +1,4 @@
+import type { FormatFailure } from '../judges/format-check.js';
 import type { JudgeSpec } from '../judges/judge-spec.js';
 import type { CallRequest } from './calls.js';
 
@@ -13,6 +14,11 @@ export interface JudgeVerdict {
   /** agreement: the reference models whose answer was compared, and which of them agreed. */
   compared?: string[];
   agreeing?: string[];
+  /** llm: the judge model, and its verdict when it gave a valid one (confidence is then its score). */
+  model?: string;
+  verdict?: 'pass' | 'fail';
+  /** llm: the confidence the judge stated for its verdict (a fail scores 0 whatever it states). */
+  statedConfidence?: number;
 }
 
 /** What the cascade concluded about one stage. */
@@ -26,6 +32,8 @@ export interface StageVerdict {
   judges: JudgeVerdict[];
   /** Aggregated confidence of the non-abstaining judges; null if all abstained. */
   confidence: number | null;
+  /** Set when the answer failed the format checks: it was escalated without any judge call. */
+  format?: { failure: FormatFailure; reason: string };
 }
 
 /** Why the cascade stopped. */
@@ -54,6 +62,11 @@ export type CascadeStep =
       answer: string | null;
       /** The extracted final answer of that response (for comparison and display). */
       extractedAnswer: string | null;
+      /**
+       * True when no stage was accepted and the answer was chosen among all observed answers by the
+       * judges' scores (outcome `exhausted` or `budget` with an answer).
+       */
+      fused: boolean;
       /** Stage of `answerFrom` in the plan, or the last stage reached when there is no answer. */
       stage: number;
       /** One verdict per stage reached, in stage order. */

@@ -1,10 +1,17 @@
 import type { AnswerType } from '../answers/answer-type.js';
 import { answersEqual } from '../answers/extract-answer.js';
+import type { AnswerReference, CallObservation } from '../cascade/calls.js';
 import type { JudgeVerdict, VerifierRequest } from '../cascade/step.js';
-import type { Aggregation, JudgeSpec } from './judge-spec.js';
+import type { Aggregation, JudgeSpec, LlmJudgeSpec } from './judge-spec.js';
+import { parseJudgeVerdict, verdictScore } from './judge-verdict.js';
 
-/** A model's settled answer to the query: failed, or ok with its text and extracted answer. */
-export type ObservedAnswer = { ok: false } | { ok: true; text: string; answer: string | null };
+/**
+ * A model's settled answer to the query: failed, or ok with its text, extracted answer, finish reason
+ * and the ledger key of the call that produced it (what an LLM judge call names).
+ */
+export type ObservedAnswer =
+  | { ok: false }
+  | { ok: true; text: string; answer: string | null; finishReason?: string; from?: AnswerReference };
 
 /** Everything a judge may look at when scoring one stage's answer. */
 export interface JudgeInput {
@@ -19,10 +26,46 @@ export interface JudgeInput {
   /** This judge's reference models for this stage (already resolved from the plan). */
   referenceModels: readonly string[];
   scoreVerifier?: (request: VerifierRequest) => number | null;
+  /** LLM judges: this stage's settled judge calls, by judge model (absent = not made, e.g. unaffordable). */
+  judgeCalls?: ReadonlyMap<string, CallObservation>;
 }
 
-/** Scores one stage's answer with one judge. Pure; a judge without its inputs abstains. */
-export function evaluateJudge(spec: JudgeSpec, judge: number, input: JudgeInput): JudgeVerdict {
+/**
+ * Scores one stage's answer with one judge spec. Pure; a judge without its inputs abstains. One
+ * verdict per judge, except an `llm` panel: one per panel model judging the stage.
+ */
+export function evaluateJudge(spec: JudgeSpec, judge: number, input: JudgeInput): JudgeVerdict[] {
+  if (spec.kind === 'llm') return evaluateLlmPanel(spec, judge, input);
+  return [evaluateSingleJudge(spec, judge, input)];
+}
+
+/** The panel models that judge a stage: every model of the panel except the stage's own. */
+export function panelFor(spec: LlmJudgeSpec, stageModel: string): string[] {
+  return spec.models.filter((model) => model !== stageModel);
+}
+
+function evaluateLlmPanel(spec: LlmJudgeSpec, judge: number, input: JudgeInput): JudgeVerdict[] {
+  return panelFor(spec, input.model).map((model): JudgeVerdict => {
+    const abstain = (reason: string): JudgeVerdict => ({ judge, kind: 'llm', model, confidence: null, reason });
+    const call = input.judgeCalls?.get(model);
+    if (call === undefined) return abstain('no verdict: the judge call was not made (budget)');
+    if (!call.ok) return abstain(`no verdict: the judge call failed (${call.errorCode ?? 'error'})`);
+    const parsed = parseJudgeVerdict(call.text ?? '');
+    if (!parsed.ok) return abstain(`abstains: ${parsed.reason}`);
+    const { verdict } = parsed;
+    return {
+      judge,
+      kind: 'llm',
+      model,
+      verdict: verdict.verdict,
+      statedConfidence: verdict.confidence,
+      confidence: verdictScore(verdict),
+      reason: `${verdict.verdict} (${verdict.confidence}): ${verdict.reason.slice(0, 300)}`,
+    };
+  });
+}
+
+function evaluateSingleJudge(spec: Exclude<JudgeSpec, LlmJudgeSpec>, judge: number, input: JudgeInput): JudgeVerdict {
   switch (spec.kind) {
     case 'format':
       return input.answer === null

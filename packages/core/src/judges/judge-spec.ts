@@ -41,11 +41,31 @@ export type VerifierJudgeSpec = z.infer<typeof verifierJudgeSchema>;
 export const formatJudgeSchema = z.object({ kind: z.literal('format') });
 export type FormatJudgeSpec = z.infer<typeof formatJudgeSchema>;
 
+/**
+ * `llm`: a panel of judge models, each reading the question and the stage's answer and returning a
+ * structured verdict `{verdict: pass|fail, confidence, reason}` (see `parseJudgeVerdict`). Each panel
+ * model is one judge call (its own job and ledger attempt) and one `JudgeVerdict`; a model never judges
+ * its own answer. A malformed verdict or a failed call is an abstention, never a pass, and a stage is
+ * accepted only when at least `quorum` panel models gave a valid verdict (default: all of them).
+ */
+export const llmJudgeSchema = z.object({
+  kind: z.literal('llm'),
+  /** The judge panel, in slot order. */
+  models: z
+    .array(z.string().min(1))
+    .min(1)
+    .refine((models) => new Set(models).size === models.length, 'a judge model is listed twice'),
+  /** Valid verdicts needed before the stage may be accepted; default every panel model judging the stage. */
+  quorum: z.number().int().positive().optional(),
+});
+export type LlmJudgeSpec = z.infer<typeof llmJudgeSchema>;
+
 /** One judge of a plan; every stage's answer is scored by all of the plan's judges. */
 export const judgeSpecSchema = z.discriminatedUnion('kind', [
   agreementJudgeSchema,
   verifierJudgeSchema,
   formatJudgeSchema,
+  llmJudgeSchema,
 ]);
 export type JudgeSpec = z.infer<typeof judgeSpecSchema>;
 

@@ -2,7 +2,7 @@ import type { AnswerType } from '../answers/answer-type.js';
 import type { Plan } from '../cascade/plan.js';
 import { CoreError } from '../errors.js';
 import type { JudgeSpec } from '../judges/judge-spec.js';
-import { settingsForQuality } from './quality-knob.js';
+import { llmAcceptThresholdForQuality, settingsForQuality } from './quality-knob.js';
 
 /** What a router knows about a query before any model call. */
 export interface RoutingQuery {
@@ -25,6 +25,14 @@ export interface FixedRouterConfig {
   judges?: JudgeSpec[];
   acceptThreshold?: number;
   maxCostUsd?: number;
+  /**
+   * The LLM judge panel (registry models with the `judge` role). When given, queries whose answers
+   * cannot be extracted and compared (`literal`: writing, summaries, explanations) are judged by the
+   * panel instead of by agreement: every panel model must give a valid verdict (quorum) and the
+   * lowest score must reach `llmAcceptThresholdForQuality(quality)`. Other answer types keep the
+   * cheap agreement judges. Ignored when `judges` is given.
+   */
+  judgePanel?: readonly string[];
 }
 
 /** A router: query → plan. Pure. */
@@ -44,18 +52,23 @@ export function createFixedRouter(config: FixedRouterConfig): Router {
     (model) => ({ model }),
   );
   const judges = config.judges ?? settings.judges;
-  return (query) => ({
-    version: 1,
-    router: 'fixed',
-    ...(query.category === undefined ? {} : { category: query.category }),
-    answerType: query.answerType,
-    stages,
-    judges,
-    aggregation: settings.aggregation,
-    acceptThreshold: config.acceptThreshold ?? settings.acceptThreshold,
-    ...(config.maxCostUsd === undefined ? {} : { maxCostUsd: config.maxCostUsd }),
-    setting: config.judges ? 'custom' : settings.setting,
-  });
+  const panel = config.judges ? [] : [...(config.judgePanel ?? [])];
+  return (query) => {
+    const llm = panel.length > 0 && query.answerType === 'literal';
+    return {
+      version: 1,
+      router: 'fixed',
+      ...(query.category === undefined ? {} : { category: query.category }),
+      answerType: query.answerType,
+      stages,
+      judges: llm ? [{ kind: 'llm', models: panel }] : judges,
+      aggregation: llm ? 'min' : settings.aggregation,
+      acceptThreshold:
+        config.acceptThreshold ?? (llm ? llmAcceptThresholdForQuality(settings.quality) : settings.acceptThreshold),
+      ...(config.maxCostUsd === undefined ? {} : { maxCostUsd: config.maxCostUsd }),
+      setting: config.judges ? 'custom' : llm ? `${settings.setting}, llm judges` : settings.setting,
+    };
+  };
 }
 
 /** Agreement with the next `count` tiers: the cascade-alone judge. */

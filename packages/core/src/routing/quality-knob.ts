@@ -35,6 +35,16 @@ export function settingsForQuality(quality: number): QualitySettings {
   };
 }
 
+/**
+ * The accept threshold of an LLM judge panel (aggregated with `min`, so every judge must pass at
+ * least this confident): 0.8 below 0.25, 0.9 below 0.5, 0.95 below 0.9 (the default knob 0.5 accepts
+ * a unanimous pass at confidence ≥ 0.95), 0.99 from 0.9. Monotone: a higher knob escalates more.
+ */
+export function llmAcceptThresholdForQuality(quality: number): number {
+  const value = qualitySchema.parse(quality);
+  return value < 0.25 ? 0.8 : value < 0.5 ? 0.9 : value < 0.9 ? 0.95 : 0.99;
+}
+
 /** The knob positions `switchyard eval` reports, and the default one. */
 export const QUALITY_LEVELS: readonly number[] = [0, 0.25, 0.5, 0.75, 1];
 export const DEFAULT_QUALITY = 0.5;

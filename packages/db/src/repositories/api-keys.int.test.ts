@@ -71,11 +71,11 @@ describe('API keys', () => {
         beginAttempt(
           prisma,
           { queryId: query.id, stage: 0, role: 'answer', slot: 0 },
-          { model: 'm', provider: 'sim', worstCaseUsd: '0.001' },
+          { model: 'm', provider: 'sim', pricing: { kind: 'fixed', worstCaseUsd: '0.001' } },
         ),
       ),
     );
-    const proceeded = begun.filter((result) => result.kind === 'proceed');
+    const proceeded = begun.flatMap((result) => (result.kind === 'proceed' ? [result] : []));
     expect(proceeded).toHaveLength(10);
     const refused = begun.filter((result) => result.kind === 'over-budget');
     expect(refused).toHaveLength(20);
@@ -84,7 +84,12 @@ describe('API keys', () => {
 
     // Settling below the worst case frees the difference for later calls; spend is what was settled.
     await Promise.all(
-      proceeded.map((result) => settleAttempt(prisma, result.attempt.id, { outcome: 'succeeded', costUsd: '0.0004' })),
+      proceeded.map((result) =>
+        settleAttempt(prisma, result.attempt.id, {
+          outcome: 'succeeded',
+          try: { id: result.try.id, chargedUsd: '0.0004', basis: 'usage' },
+        }),
+      ),
     );
     expect(await remainingKeyBudgetUsd(prisma, summary.id)).toBe('0.006');
     const listed = (await listApiKeys(prisma)).find((key) => key.id === summary.id);
@@ -97,7 +102,7 @@ describe('API keys', () => {
     const begun = await beginAttempt(
       prisma,
       { queryId: query.id, stage: 0, role: 'answer', slot: 0 },
-      { model: 'm', provider: 'sim', worstCaseUsd: '5' },
+      { model: 'm', provider: 'sim', pricing: { kind: 'fixed', worstCaseUsd: '5' } },
     );
     expect(begun.kind).toBe('proceed');
     expect(begun.attempt.keyBudgetMonth).toBeNull();

@@ -78,7 +78,7 @@ describe('anthropic provider over the wire', () => {
     expect(costUsd).toBe('0.0000848');
   });
 
-  it('sends one Messages request with a top-level system and the default max_tokens', async () => {
+  it('sends one Messages request with a top-level system and max_tokens even when nothing sets one', async () => {
     server.handle((_, response) => sendJson(response, 200, message));
     await call({ stop: ['\n\n'] });
     expect(server.requests).toHaveLength(1);
@@ -91,7 +91,8 @@ describe('anthropic provider over the wire', () => {
     expect(request?.headers['anthropic-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(request?.body).toEqual({
       model: 'claude-3-5-haiku-20241022',
-      max_tokens: 1024,
+      // generateText's DEFAULT_MAX_OUTPUT_TOKENS: neither the call nor the registry entry set one.
+      max_tokens: 4096,
       system: 'Answer briefly.',
       messages: [{ role: 'user', content: 'What is 17 + 25?' }],
       stop_sequences: ['\n\n'],
@@ -187,10 +188,32 @@ describe('anthropic provider over the wire', () => {
     expect(await callError({ timeoutMs: 100 })).toMatchObject({ kind: 'timeout', isRetryable: true });
   });
 
-  it('asks for JSON through output_config when a schema is given', async () => {
+  it('asks for structured output as a forced tool call and returns the tool input as the text', async () => {
+    const verdict = { verdict: 'pass', confidence: 0.97, reason: 'correct' };
+    server.handle((_, response) =>
+      sendJson(response, 200, {
+        ...message,
+        content: [{ type: 'tool_use', id: 'toolu_01A09q90qw90lq917835lq9', name: 'verdict', input: verdict }],
+        stop_reason: 'tool_use',
+      }),
+    );
+    const schema = { type: 'object', properties: { verdict: { type: 'string' } }, required: ['verdict'] };
+    const { result } = await call({
+      responseFormat: { type: 'json', schema, name: 'verdict', description: 'Your verdict.' },
+      maxOutputTokens: 300,
+    });
+    expect(server.requests[0]?.body).toMatchObject({
+      max_tokens: 300,
+      tools: [{ name: 'verdict', description: 'Your verdict.', input_schema: schema }],
+      tool_choice: { type: 'tool', name: 'verdict' },
+    });
+    expect(JSON.parse(result.text)).toEqual(verdict);
+  });
+
+  it('keeps the text and warns when a forced tool call is missing from the response', async () => {
     server.handle((_, response) => sendJson(response, 200, message));
-    const schema = { type: 'object', properties: { answer: { type: 'number' } }, required: ['answer'] };
-    await call({ responseFormat: { type: 'json', schema } });
-    expect(server.requests[0]?.body).toMatchObject({ output_config: { format: { type: 'json_schema', schema } } });
+    const { result } = await call({ responseFormat: { type: 'json', schema: { type: 'object' }, name: 'verdict' } });
+    expect(result.text).toBe('17 + 25 = 42. The answer is 42.');
+    expect(result.warnings).toContainEqual(expect.stringMatching(/no verdict tool call/));
   });
 });

@@ -59,12 +59,18 @@ export function createAnthropicLanguageModel(settings: AnthropicModelSettings): 
       const conversation = toConversation(options, 'anthropic', settings.modelId);
       const warnings: string[] = [];
       let system = conversation.system;
-      let outputConfig: Record<string, unknown> | undefined;
+      let tool: { name: string; description: string; input_schema: Record<string, unknown> } | undefined;
       if (options.responseFormat?.type === 'json') {
         if (options.responseFormat.schema) {
-          outputConfig = { format: { type: 'json_schema', schema: options.responseFormat.schema } };
+          // Structured output as a forced tool call: the model must call this one tool, and the
+          // tool's input is the JSON document (works on every tool-capable Claude model).
+          tool = {
+            name: options.responseFormat.name ?? 'respond',
+            description: options.responseFormat.description ?? 'Return the response in this format.',
+            input_schema: options.responseFormat.schema,
+          };
         } else {
-          // The Messages API has schema-less JSON mode only via structured outputs; ask in words.
+          // The Messages API has no schema-less JSON mode; ask in words.
           system = [system, 'Respond with a single JSON value only, without prose or code fences.']
             .filter((part) => part !== undefined)
             .join('\n\n');
@@ -78,7 +84,7 @@ export function createAnthropicLanguageModel(settings: AnthropicModelSettings): 
         ...(system === undefined ? {} : { system }),
         ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
         ...(options.stop === undefined ? {} : { stop_sequences: options.stop }),
-        ...(outputConfig === undefined ? {} : { output_config: outputConfig }),
+        ...(tool === undefined ? {} : { tools: [tool], tool_choice: { type: 'tool', name: tool.name } }),
         ...options.providerOptions?.anthropic,
         stream: false,
       };
@@ -111,11 +117,19 @@ export function createAnthropicLanguageModel(settings: AnthropicModelSettings): 
       }
       const message = parsed.data;
       const { usage } = message;
+      let text = message.content
+        .filter((block) => block.type === 'text')
+        .map((block) => block.text ?? '')
+        .join('');
+      if (tool !== undefined) {
+        // The forced tool call's input is the structured response; without one the text stays as is
+        // (and will not parse as the requested document).
+        const call = message.content.find((block) => block.type === 'tool_use' && block.name === tool.name);
+        if (call !== undefined) text = JSON.stringify(call.input ?? null);
+        else warnings.push(`structured-output: the response has no ${tool.name} tool call`);
+      }
       return {
-        text: message.content
-          .filter((block) => block.type === 'text')
-          .map((block) => block.text ?? '')
-          .join(''),
+        text,
         finishReason: finishReasonOf(message.stop_reason),
         usage: {
           // Cached prompt tokens are input tokens too; Switchyard does not use prompt caching, so

@@ -7,6 +7,9 @@ import { isProviderError, ProviderError } from '../spec/provider-error.js';
 /** Timeout of a call that sets none. */
 export const DEFAULT_TIMEOUT_MS = 120_000;
 
+/** Output limit of a call when neither the call nor the registry entry sets one. */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 4_096;
+
 export interface GenerateTextRequest {
   model: LanguageModel;
   /** The registry entry of `model`: its prices and output limit. */
@@ -30,7 +33,8 @@ export interface GenerateTextResponse {
 
 /**
  * The one caller of `LanguageModel.doGenerate`. It applies the timeout (combined with the caller's
- * signal), fills `maxOutputTokens` from the registry, measures latency, computes the cost and turns
+ * signal), fills `maxOutputTokens` from the registry (or `DEFAULT_MAX_OUTPUT_TOKENS`: no request goes
+ * out without an output limit), measures latency, computes the cost and turns
  * every failure into a `ProviderError`.
  */
 export async function generateText(request: GenerateTextRequest): Promise<GenerateTextResponse> {
@@ -41,7 +45,7 @@ export async function generateText(request: GenerateTextRequest): Promise<Genera
   const abortSignal = callerSignal ? AbortSignal.any([callerSignal, timeoutSignal]) : timeoutSignal;
   const options: GenerateOptions = {
     ...request.options,
-    maxOutputTokens: request.options.maxOutputTokens ?? entry.maxOutputTokens ?? undefined,
+    maxOutputTokens: request.options.maxOutputTokens ?? entry.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
     timeoutMs,
     abortSignal,
   };

@@ -104,6 +104,30 @@ describe('openai provider over the wire', () => {
     });
   });
 
+  it('always sends an output limit, in the field the registry names, and strict json_schema', async () => {
+    server.handle((_, response) => sendJson(response, 200, completion));
+    const bare = createOpenAILanguageModel({ modelId: 'o3-mini', apiKey: API_KEY, baseURL: `${server.url}/v1` });
+    await bare.doGenerate({ prompt: 'hi' });
+    expect(server.requests[0]?.body).toMatchObject({ max_tokens: 4096 });
+    const configured = createOpenAILanguageModel({
+      modelId: 'o3-mini',
+      apiKey: API_KEY,
+      baseURL: `${server.url}/v1`,
+      maxTokensField: 'max_completion_tokens',
+      defaultMaxOutputTokens: 900,
+    });
+    const schema = { type: 'object', properties: {}, additionalProperties: false };
+    await configured.doGenerate({
+      prompt: 'hi',
+      responseFormat: { type: 'json', schema, name: 'verdict', strict: true },
+    });
+    expect(server.requests[1]?.body).toMatchObject({
+      max_completion_tokens: 900,
+      response_format: { type: 'json_schema', json_schema: { name: 'verdict', schema, strict: true } },
+    });
+    expect(server.requests[1]?.body).not.toHaveProperty('max_tokens');
+  });
+
   it('maps finish_reason length to unified length, keeping the raw value', async () => {
     const truncated = { ...completion, choices: [{ ...completion.choices[0], finish_reason: 'length' }] };
     server.handle((_, response) => sendJson(response, 200, truncated));

@@ -7,6 +7,9 @@ import { openAIChatCompletionSchema } from './openai-response-schema.js';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
+/** Output limit of a call when neither the call nor the registry sets one: no request goes out unbounded. */
+export const OPENAI_FALLBACK_MAX_TOKENS = 4096;
+
 export interface OpenAIModelSettings {
   /** Model id sent on the wire (`gpt-4o-mini`, `llama3.1:8b` on Ollama, …). */
   modelId: string;
@@ -19,6 +22,8 @@ export interface OpenAIModelSettings {
    * its reasoning models), `max_tokens` elsewhere (what compatible servers have long accepted).
    */
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+  /** Output limit of calls that set none (the registry's `maxOutputTokens`); a request always carries one. */
+  defaultMaxOutputTokens?: number;
   /** Extra HTTP headers, e.g. OpenRouter's `HTTP-Referer`. */
   headers?: Record<string, string>;
   /** Replaces global fetch (tests, proxies). */
@@ -46,7 +51,14 @@ function responseFormatOf(options: GenerateOptions): Record<string, unknown> | u
   const format = options.responseFormat;
   if (!format || format.type === 'text') return undefined;
   if (!format.schema) return { type: 'json_object' };
-  return { type: 'json_schema', json_schema: { name: format.name ?? 'response', schema: format.schema } };
+  return {
+    type: 'json_schema',
+    json_schema: {
+      name: format.name ?? 'response',
+      schema: format.schema,
+      ...(format.strict === undefined ? {} : { strict: format.strict }),
+    },
+  };
 }
 
 /** A `LanguageModel` over the Chat Completions API, through the official SDK with its retries off. */
@@ -78,7 +90,8 @@ export function createOpenAILanguageModel(settings: OpenAIModelSettings): Langua
       const body: Record<string, unknown> = {
         model: settings.modelId,
         messages,
-        ...(options.maxOutputTokens === undefined ? {} : { [maxTokensField]: options.maxOutputTokens }),
+        // Every request carries an output limit: it is what keeps a call within its budget reservation.
+        [maxTokensField]: options.maxOutputTokens ?? settings.defaultMaxOutputTokens ?? OPENAI_FALLBACK_MAX_TOKENS,
         ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
         ...(options.stop === undefined ? {} : { stop: options.stop }),
         ...(responseFormatOf(options) === undefined ? {} : { response_format: responseFormatOf(options) }),

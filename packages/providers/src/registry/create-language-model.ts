@@ -51,6 +51,8 @@ export function createLanguageModel(entry: ModelEntry, context: LanguageModelCon
         modelId: entry.model,
         apiKey: readApiKey(entry, context.env),
         baseURL: entry.baseURL ?? undefined,
+        ...(entry.maxTokensField === null ? {} : { maxTokensField: entry.maxTokensField }),
+        defaultMaxOutputTokens: entry.maxOutputTokens ?? undefined,
         fetch: context.fetch,
       });
     case 'anthropic':

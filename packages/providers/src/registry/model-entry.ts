@@ -1,5 +1,11 @@
 import type { ModelPricing } from '../pricing/model-pricing.js';
 
+/** What a model is used for: a cascade stage (`answer`) and/or the LLM judge panel (`judge`). */
+export type ModelRole = 'answer' | 'judge';
+
+/** How a model's input tokens are bounded before a call. */
+export type TokenizerName = 'o200k_base' | 'cl100k_base' | 'bytes';
+
 /** The adapters a registry entry can name. */
 export type ProviderName = 'openai' | 'anthropic' | 'replay' | 'sim';
 
@@ -30,6 +36,12 @@ export interface ModelEntry {
   concurrency: number | null;
   /** 1 = cheapest; orders the cascade when set. */
   tier: number | null;
+  /** `answer` (cascade stage), `judge` (judge panel), or both; default `['answer']`. */
+  roles: readonly ModelRole[];
+  /** OpenAI protocol: the output limit's request field; null = the adapter's default for its base URL. */
+  maxTokensField: 'max_tokens' | 'max_completion_tokens' | null;
+  /** Explicit input token bound; null = inferred from the model name (see `tokenizerFor`). */
+  tokenizer: TokenizerName | null;
   /** Simulator settings (provider `sim` only). */
   sim: SimSettings | null;
   /** Simulated latency of a replayed call (provider `replay` only); 0 = none. */

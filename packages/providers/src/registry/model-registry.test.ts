@@ -139,6 +139,36 @@ describe('model registry', () => {
     );
   });
 
+  it('reads roles (default answer), the output limit field and the tokenizer', () => {
+    const registry = parseModelRegistry(
+      {
+        models: [
+          { id: 'a', ...sim },
+          { id: 'j', ...sim, roles: ['answer', 'judge'], tokenizer: 'bytes' },
+          {
+            id: 'o',
+            provider: 'openai',
+            baseURL: 'http://127.0.0.1:9/v1',
+            inputUsdPerMTok: 1,
+            outputUsdPerMTok: 1,
+            roles: ['judge'],
+            maxTokensField: 'max_completion_tokens',
+          },
+        ],
+      },
+      {},
+    );
+    expect(registry.get('a')).toMatchObject({ roles: ['answer'], maxTokensField: null, tokenizer: null });
+    expect(registry.get('j')).toMatchObject({ roles: ['answer', 'judge'], tokenizer: 'bytes' });
+    expect(registry.get('o')).toMatchObject({ roles: ['judge'], maxTokensField: 'max_completion_tokens' });
+    expect(errorOf(() => parseModelRegistry({ models: [{ id: 'a', ...sim, roles: ['critic'] }] }, {})).message).toMatch(
+      /models\[0\] \(id "a"\): roles\.0: /,
+    );
+    expect(
+      errorOf(() => parseModelRegistry({ models: [{ id: 'a', ...sim, maxTokensField: 'max_tokens' }] }, {})).message,
+    ).toMatch(/maxTokensField: only OpenAI-protocol models take it/);
+  });
+
   it('says which model is unknown and which are known', () => {
     const registry = parseModelRegistry({ models: [{ id: 'a', ...sim }] }, {}, { file: 'f.json' });
     expect(errorOf(() => registry.get('b'))).toMatchObject({

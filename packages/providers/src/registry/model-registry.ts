@@ -97,6 +97,9 @@ function toEntry(config: ModelConfig, index: number, file: string): ModelEntry {
   if (config.replay && config.provider !== 'replay') {
     throw configError(`${where}: replay: only replay models take replay settings`);
   }
+  if (config.maxTokensField && config.provider !== 'openai') {
+    throw configError(`${where}: maxTokensField: only OpenAI-protocol models take it`);
+  }
   if (config.baseURL && (config.provider === 'replay' || config.provider === 'sim')) {
     throw configError(`${where}: baseURL: ${config.provider} models do not call a server`);
   }
@@ -116,6 +119,9 @@ function toEntry(config: ModelConfig, index: number, file: string): ModelEntry {
     maxOutputTokens: config.maxOutputTokens ?? null,
     concurrency: config.concurrency ?? null,
     tier: config.tier ?? null,
+    roles: config.roles ?? ['answer'],
+    maxTokensField: config.maxTokensField ?? null,
+    tokenizer: config.tokenizer ?? null,
     sim: config.sim ?? null,
     replayLatencyMs: config.replay?.latencyMs ?? 0,
   };

@@ -23,6 +23,26 @@ export const modelConfigSchema = z.strictObject({
   maxOutputTokens: positiveIntegerSchema.optional(),
   concurrency: positiveIntegerSchema.optional(),
   tier: positiveIntegerSchema.optional(),
+  /**
+   * What the model is used for: `answer` (a cascade stage), `judge` (the LLM judge panel), or both.
+   * Default `["answer"]`.
+   */
+  roles: z
+    .array(z.enum(['answer', 'judge']))
+    .min(1)
+    .refine((roles) => new Set(roles).size === roles.length, 'a role is listed twice')
+    .optional(),
+  /**
+   * OpenAI-protocol models: the request field of the output limit. Default `max_completion_tokens` on
+   * the OpenAI API, `max_tokens` on other base URLs.
+   */
+  maxTokensField: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
+  /**
+   * How input tokens are bounded before a call (the budget reserves that worst case): `o200k_base` or
+   * `cl100k_base` (OpenAI's tokenizers, exact for those families), or `bytes` (UTF-8 bytes, an upper
+   * bound for byte-level tokenizers). Default: by model name for OpenAI families, else `bytes`.
+   */
+  tokenizer: z.enum(['o200k_base', 'cl100k_base', 'bytes']).optional(),
   sim: z
     .strictObject({ skill: z.number().min(0).max(1), latencyMs: z.number().int().nonnegative().default(0) })
     .optional(),

@@ -9,8 +9,14 @@ export interface ChatMessage {
   content: string;
 }
 
-/** Plain text, or JSON output (the schema, when given, is passed to providers that support it). */
-export type ResponseFormat = { type: 'text' } | { type: 'json'; schema?: Record<string, unknown>; name?: string };
+/**
+ * Plain text, or JSON output. With a schema, OpenAI-protocol models get `response_format:
+ * {type: "json_schema"}` (`strict` passed through) and Anthropic models a forced call of a tool whose
+ * input schema it is; the result's `text` is then that JSON document.
+ */
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json'; schema?: Record<string, unknown>; name?: string; description?: string; strict?: boolean };
 
 /** Settings only one provider understands; other providers ignore them. */
 export interface ProviderOptions {
@@ -29,7 +35,10 @@ export interface GenerateOptions {
   messages?: ChatMessage[];
   /** System instructions; merged before any system messages. */
   system?: string;
-  /** Upper bound on generated tokens; providers that require one fall back to the registry limit. */
+  /**
+   * Upper bound on generated tokens. `generateText` fills it from the registry (else a fallback), so
+   * every provider request carries one.
+   */
   maxOutputTokens?: number;
   temperature?: number;
   stop?: string[];

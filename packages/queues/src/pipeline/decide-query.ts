@@ -1,6 +1,8 @@
-import { type CallRequest, nextCascadeStep, planSchema } from '@switchyard/core';
-import { listAttempts, remainingKeyBudgetUsd } from '@switchyard/db';
+import { type CallRequest, nextCascadeStep, type Plan, planSchema } from '@switchyard/core';
+import { type Attempt, listAttempts, remainingKeyBudgetUsd } from '@switchyard/db';
 import type { DecideJob } from '../catalog.js';
+import { buildJudgeInput } from '../judges/judge-input.js';
+import { loadJudgePrompts } from '../judges/judge-prompts.js';
 import type { GatewayInput, PipelineDeps } from './deps.js';
 import { completeQuery, failQuery } from './finalize-query.js';
 import { settledObservations } from './observations.js';
@@ -30,9 +32,11 @@ export async function decideQuery(deps: PipelineDeps, job: DecideJob): Promise<s
   const step = nextCascadeStep(plan, observations, {
     ...(scoreVerifier ? { scoreVerifier } : {}),
     ...(keyRemainingUsd === null ? {} : { remainingBudgetUsd: keyRemainingUsd }),
+    // The least each call may cost and still be made: the ledger then gives it the output limit the
+    // budget can pay, or refuses it; here it only keeps the policy from asking for hopeless calls.
     worstCaseCostUsd: (request: CallRequest) => {
       try {
-        return deps.models.worstCaseCostUsd(request.model, inputOf(request, input));
+        return deps.models.minimumCostUsd(request.model, inputOf(deps, plan, query, attempts, request, input));
       } catch {
         // An unknown model is refused when its call runs; it must not stop the policy here.
         return '0';
@@ -81,19 +85,29 @@ export async function decideQuery(deps: PipelineDeps, job: DecideJob): Promise<s
     outcome: step.outcome,
     reason: step.reason,
     extractedAnswer: step.extractedAnswer,
+    fused: step.fused,
     stage: step.stage,
     verdicts: step.verdicts,
   });
   return step.outcome;
 }
 
-function inputOf(request: CallRequest, queryInput: GatewayInput): GatewayInput {
+/** What a requested call will send, to price it: the query, or the judge request built around its answer. */
+function inputOf(
+  deps: PipelineDeps,
+  plan: Plan,
+  query: { prompt: string; system: string | null },
+  attempts: Attempt[],
+  request: CallRequest,
+  queryInput: GatewayInput,
+): GatewayInput {
   if (request.input.kind === 'query') return queryInput;
-  return {
-    prompt: '',
-    messages: request.input.messages,
-    ...(request.input.system ? { system: request.input.system } : {}),
-  };
+  const { answer } = request.input;
+  const judged = attempts.find(
+    (attempt) => attempt.stage === answer.stage && attempt.role === answer.role && attempt.slot === answer.slot,
+  );
+  deps.judgePrompts ??= loadJudgePrompts();
+  return buildJudgeInput(deps.judgePrompts, plan, query, judged?.output ?? '').input;
 }
 
 function keyOf(call: { stage: number; role: string; slot: number }): string {

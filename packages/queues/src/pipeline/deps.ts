@@ -1,12 +1,26 @@
 import type { Plan, VerifierRequest } from '@switchyard/core';
-import type { PrismaClient } from '@switchyard/db';
+import type { CallPricing, PrismaClient } from '@switchyard/db';
+import type { JudgePrompts } from '../judges/judge-prompts.js';
 import type { Queues } from '../queues.js';
 
-/** What a call sends: the query's own prompt, or constructed messages (LLM judges). */
+/**
+ * What a call sends: the query's own prompt (answer and reference calls), or constructed messages with
+ * a structured response format (LLM judges, built in the worker from Postgres).
+ */
 export interface GatewayInput {
-  prompt: string;
+  prompt?: string;
   system?: string;
   messages?: { role: 'user' | 'assistant'; content: string }[];
+  /** JSON output with this schema (an LLM judge's verdict document). */
+  responseFormat?: {
+    type: 'json';
+    schema: Record<string, unknown>;
+    name: string;
+    description?: string;
+    strict?: boolean;
+  };
+  /** `judge` calls are capped at the judges' output limit (a verdict is short). Default `answer`. */
+  role?: 'answer' | 'judge';
   /**
    * The client's `metadata.recordId`, for the query's own prompt only: the replay provider uses it to
    * pick among recordings of one prompt. Other providers ignore it.
@@ -17,13 +31,16 @@ export interface GatewayInput {
 export interface GatewayResult {
   text: string;
   provider: string;
-  /** Exact cost, decimal string; null = the provider reported no usage (flagged, never $0). */
+  /** Exact cost, decimal string; null = the provider reported no usage (charged at the reservation). */
   costUsd: string | null;
   inputTokens: number | null;
   outputTokens: number | null;
   latencyMs: number;
   providerRequestId: string | null;
+  /** The provider's finish reason as sent (`stop`, `end_turn`, …), or the unified one when it sent none. */
   finishReason: string | null;
+  /** The unified finish reason: `stop`, `length`, `content-filter`, `tool-calls`, `error`, `other`. */
+  finish: string;
   warnings: string[];
   simulated: boolean;
 }
@@ -36,13 +53,34 @@ export interface GatewayError extends Error {
   statusCode?: number;
 }
 
+/** How a call is priced before it is made, with the input bound behind it (recorded with the attempt). */
+export interface GatewayPricing {
+  pricing: CallPricing;
+  /** The input token upper bound and how it was counted (`o200k_base`, `cl100k_base`, `bytes`). */
+  inputTokenBound?: { tokens: number; tokenizer: string };
+}
+
 /** The pipeline's one door to models: the worker builds it from the model registry. */
 export interface ModelGateway {
   /** Provider of a configured model; throws for an unknown model id. */
   providerOf(modelId: string): string;
-  /** Worst case of a call (input tokens estimate × input price + max output × output price), decimal USD. */
-  worstCaseCostUsd(modelId: string, input: GatewayInput): string;
-  generate(modelId: string, input: GatewayInput, signal?: AbortSignal): Promise<GatewayResult>;
+  /**
+   * How the ledger prices a try of this call: the input's upper-bound cost, the output price and the
+   * model's output cap (the ledger sets the request's output limit from the budget), or a cost known
+   * in advance (replay). Throws for an unknown model id.
+   */
+  callPricing(modelId: string, input: GatewayInput): GatewayPricing;
+  /**
+   * The least a call must be allowed to spend to be made at all (input worst case + the smallest
+   * useful output), decimal USD: what the cascade policy checks before it asks for the call.
+   */
+  minimumCostUsd(modelId: string, input: GatewayInput): string;
+  /** Calls the model; `maxOutputTokens` is the limit the ledger reserved for (every request carries one). */
+  generate(
+    modelId: string,
+    input: GatewayInput,
+    options?: { maxOutputTokens?: number; signal?: AbortSignal },
+  ): Promise<GatewayResult>;
 }
 
 /** The query fields a router sees. */
@@ -80,5 +118,7 @@ export interface PipelineDeps {
    * when it returns undefined, verifier judges abstain.
    */
   verifierFor?(plan: Plan): Promise<((request: VerifierRequest) => number | null) | undefined>;
+  /** The LLM judge prompts (one version); default `loadJudgePrompts()` of the default version. */
+  judgePrompts?: JudgePrompts;
   logger: Logger;
 }

@@ -9,6 +9,8 @@ export interface QueryOutcome {
   outcome: string;
   reason: string;
   extractedAnswer: string | null;
+  /** True when no stage was accepted and the answer was chosen among all observed ones. */
+  fused: boolean;
   stage: number;
   verdicts: StageVerdict[];
 }
@@ -30,6 +32,7 @@ export async function completeQuery(deps: PipelineDeps, queryId: string, outcome
         outcome: outcome.outcome,
         reason: outcome.reason,
         extractedAnswer: outcome.extractedAnswer,
+        fused: outcome.fused,
         stage: outcome.stage,
         verdicts: outcome.verdicts,
       }),

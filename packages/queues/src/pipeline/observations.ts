@@ -11,6 +11,7 @@ export function attemptToObservation(attempt: Attempt): CallObservation {
     model: attempt.model,
     ok: attempt.outcome === 'succeeded',
     ...(attempt.output === null ? {} : { text: attempt.output }),
+    ...(finishOf(attempt) === undefined ? {} : { finishReason: finishOf(attempt) }),
     costUsd: attempt.costUsd === null ? '0' : attempt.costUsd.toFixed(),
     ...(attempt.errorCode === null ? {} : { errorCode: attempt.errorCode }),
     ...(attempt.errorMessage === null ? {} : { errorMessage: attempt.errorMessage }),
@@ -22,4 +23,10 @@ export function settledObservations(attempts: Attempt[]): CallObservation[] {
   return attempts
     .filter((attempt) => attempt.outcome !== 'started' && attempt.role !== 'classify')
     .map(attemptToObservation);
+}
+
+/** The unified finish reason recorded with an answered attempt (`detail.finish`), if any. */
+function finishOf(attempt: Attempt): string | undefined {
+  const finish = (attempt.detail as { finish?: unknown } | null)?.finish;
+  return typeof finish === 'string' ? finish : undefined;
 }

@@ -1,7 +1,10 @@
-import { type CallObservation, isPlannedCall, planSchema } from '@switchyard/core';
-import { type Attempt, beginAttempt, settleAttempt } from '@switchyard/db';
+import { type CallObservation, isPlannedCall, parseJudgeVerdict, planSchema, verdictScore } from '@switchyard/core';
+import { type Attempt, beginAttempt, chargeAttemptTry, type Prisma, settleAttempt } from '@switchyard/db';
 import type { CallJob } from '../catalog.js';
-import type { GatewayError, GatewayInput, GatewayResult, PipelineDeps } from './deps.js';
+import { buildJudgeInput, type JudgePromptUse } from '../judges/judge-input.js';
+import { loadJudgePrompts } from '../judges/judge-prompts.js';
+import { chargeForFailure } from './charge-policy.js';
+import type { GatewayError, GatewayInput, GatewayPricing, GatewayResult, PipelineDeps } from './deps.js';
 import { attemptToObservation } from './observations.js';
 
 /** Thrown for a retryable provider failure that still has tries left; the queue backs off and retries. */
@@ -17,17 +20,24 @@ export class RetryableCallError extends Error {
 }
 
 /**
- * A job that does not match what the pipeline created (forged, or left over from another deployment):
- * failed for good without calling anything and without writing to the ledger.
+ * A job that does not match what the pipeline created (forged, or left over from another deployment),
+ * or an LLM judge job whose judged answer is not a settled answer of the model it names: failed for
+ * good without calling anything and without writing to the ledger.
  */
 export class RefusedJobError extends Error {
   override readonly name = 'RefusedJobError';
 }
 
 /**
- * Makes one model or judge call through the ledger: the attempt row is written `started` (with the
- * worst case reserved against the budget) before the provider is called and settled after. A job
- * that finds the attempt already settled reuses it: a retry never pays twice for the same call.
+ * Makes one model or judge call through the ledger. Each try of the call (a job retry is another
+ * provider request) reserves its own worst case against the budget before the request — for
+ * token-priced models with the output limit the remaining budget can pay, which the request carries —
+ * and is charged after: the provider's usage, or an upper bound where that is unknown (see
+ * `chargeForFailure`). A job that finds the attempt already settled reuses it: a retry never pays
+ * twice for a call that was answered.
+ *
+ * LLM judge calls name the answer they judge; their messages are built here from Postgres (the query
+ * and that attempt's output) with the configured judge prompt version, recorded in the attempt.
  *
  * `lastTry`: when a retryable failure happens on the job's last try it is settled as failed instead
  * of rethrown, so the plan can continue without it.
@@ -40,7 +50,7 @@ export async function performCall(
   const { prisma, models } = deps;
   const query = await prisma.query.findUnique({
     where: { id: job.queryId },
-    select: { prompt: true, system: true, options: true, status: true, plan: true },
+    select: { prompt: true, system: true, options: true, plan: true, status: true },
   });
   if (!query) throw new RefusedJobError(`refused call job: query ${job.queryId} does not exist`);
   const plan = planSchema.safeParse(query.plan);
@@ -57,21 +67,39 @@ export async function performCall(
     if (settled && settled.outcome !== 'started') return attemptToObservation(settled);
     throw new RefusedJobError(`refused call job: query ${job.queryId} is ${query.status}, not running`);
   }
-  const recordId = (query.options as { metadata?: { recordId?: unknown } } | null)?.metadata?.recordId;
-  const input: GatewayInput =
-    job.input.kind === 'query'
-      ? {
-          prompt: query.prompt,
-          ...(query.system ? { system: query.system } : {}),
-          ...(typeof recordId === 'string' ? { recordId } : {}),
-        }
-      : { prompt: '', messages: job.input.messages, ...(job.input.system ? { system: job.input.system } : {}) };
+
+  let input: GatewayInput;
+  let judgePrompt: JudgePromptUse | undefined;
+  if (job.input.kind === 'query') {
+    const recordId = (query.options as { metadata?: { recordId?: unknown } } | null)?.metadata?.recordId;
+    input = {
+      prompt: query.prompt,
+      ...(query.system ? { system: query.system } : {}),
+      ...(typeof recordId === 'string' ? { recordId } : {}),
+    };
+  } else {
+    const { answer } = job.input;
+    const judged = await prisma.attempt.findUnique({
+      where: {
+        queryId_stage_role_slot: { queryId: job.queryId, stage: answer.stage, role: answer.role, slot: answer.slot },
+      },
+    });
+    if (judged?.outcome !== 'succeeded' || judged.model !== answer.model || judged.output === null) {
+      throw new RefusedJobError(
+        `refused call job: stage ${answer.stage} ${answer.role} slot ${answer.slot} of query ${job.queryId} is not a settled answer of ${answer.model}`,
+      );
+    }
+    deps.judgePrompts ??= loadJudgePrompts();
+    const built = buildJudgeInput(deps.judgePrompts, plan.data, query, judged.output);
+    input = built.input;
+    judgePrompt = built.prompt;
+  }
 
   let provider: string;
-  let worstCaseUsd: string;
+  let priced: GatewayPricing;
   try {
     provider = models.providerOf(job.model);
-    worstCaseUsd = models.worstCaseCostUsd(job.model, input);
+    priced = models.callPricing(job.model, input);
   } catch (error) {
     return recordUnstartedFailure(deps, job, 'unknown_model', (error as Error).message);
   }
@@ -79,54 +107,104 @@ export async function performCall(
   const begun = await beginAttempt(
     prisma,
     { queryId: job.queryId, stage: job.stage, role: job.role, slot: job.slot },
-    { model: job.model, provider, worstCaseUsd },
+    { model: job.model, provider, pricing: priced.pricing },
   );
   if (begun.kind !== 'proceed') return attemptToObservation(begun.attempt);
+  const attemptTry = begun.try;
+  const detailBase = {
+    try: attemptTry.number,
+    maxOutputTokens: attemptTry.maxOutputTokens,
+    ...(priced.inputTokenBound === undefined ? {} : { inputTokenBound: priced.inputTokenBound }),
+    ...(judgePrompt === undefined ? {} : { judgePrompt }),
+  };
 
   let result: GatewayResult | undefined;
   try {
-    result = await models.generate(job.model, input, options.signal);
+    result = await models.generate(job.model, input, {
+      ...(attemptTry.maxOutputTokens === null ? {} : { maxOutputTokens: attemptTry.maxOutputTokens }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   } catch (error) {
-    const providerError = error as Partial<GatewayError>;
+    const providerError = error as Partial<GatewayError> & { requestId?: string };
+    const charge = {
+      ...chargeForFailure(error, {
+        reservedUsd: attemptTry.reservedUsd,
+        inputWorstCaseUsd: priced.pricing.kind === 'tokens' ? priced.pricing.inputWorstCaseUsd : null,
+      }),
+      errorCode: providerError.kind ?? 'internal_error',
+      providerRequestId: providerError.requestId ?? null,
+    };
     const retryable = providerError.isRetryable === true;
     if (retryable && !options.lastTry) {
+      await chargeAttemptTry(prisma, attemptTry.id, charge);
       throw new RetryableCallError(`${job.model}: ${(error as Error).message}`, providerError.retryAfterMs, {
         cause: error,
       });
     }
     await settleAttempt(prisma, begun.attempt.id, {
       outcome: 'failed',
-      // A provider that failed charged nothing for the call.
-      costUsd: '0',
-      errorCode: providerError.kind ?? 'internal_error',
+      try: { id: attemptTry.id, ...charge },
+      errorCode: charge.errorCode,
       errorMessage: (error as Error).message,
-      ...(providerError.statusCode === undefined ? {} : { detail: { statusCode: providerError.statusCode } }),
+      detail: toJson({
+        ...detailBase,
+        charge: charge.basis,
+        ...(providerError.statusCode === undefined ? {} : { statusCode: providerError.statusCode }),
+      }),
     });
   }
   if (result !== undefined) {
     const answered = result;
+    // No usage: what the provider billed is unknown, so the try is charged its reservation, never $0.
+    const chargedUsd = answered.costUsd ?? attemptTry.reservedUsd;
+    const overReservation = Number(chargedUsd) > Number(attemptTry.reservedUsd);
+    if (overReservation) {
+      deps.logger.warn(
+        { queryId: job.queryId, model: job.model, chargedUsd, reservedUsd: attemptTry.reservedUsd },
+        'a provider reported more usage than the request allowed; charged as reported',
+      );
+    }
+    const verdict = judgePrompt === undefined ? undefined : parseJudgeVerdict(answered.text);
     // The provider answered and charged. A failure from here on is the database's, and must not be
     // mistaken for the provider's: rethrown, the job would call (and pay) again on its next try.
     await settleAnswered(deps, job, () =>
       settleAttempt(prisma, begun.attempt.id, {
         outcome: 'succeeded',
-        costUsd: answered.costUsd,
+        try: {
+          id: attemptTry.id,
+          chargedUsd,
+          basis: answered.costUsd === null ? 'reservation' : 'usage',
+          providerRequestId: answered.providerRequestId,
+        },
         inputTokens: answered.inputTokens,
         outputTokens: answered.outputTokens,
         latencyMs: answered.latencyMs,
         providerRequestId: answered.providerRequestId,
         output: answered.text,
-        detail: {
+        ...(verdict?.ok ? { score: verdictScore(verdict.verdict) } : {}),
+        detail: toJson({
+          ...detailBase,
           finishReason: answered.finishReason,
+          finish: answered.finish,
           warnings: answered.warnings,
           simulated: answered.simulated,
           ...(answered.costUsd === null ? { costUnknown: true } : {}),
-        },
+          ...(overReservation ? { overReservation: true } : {}),
+          ...(verdict === undefined
+            ? {}
+            : verdict.ok
+              ? { verdict: { verdict: verdict.verdict.verdict, confidence: verdict.verdict.confidence } }
+              : { verdict: { malformed: verdict.reason } }),
+        }),
       }),
     );
   }
   const settled = await prisma.attempt.findUniqueOrThrow({ where: { id: begun.attempt.id } });
   return attemptToObservation(settled);
+}
+
+function toJson(value: object): Prisma.InputJsonValue {
+  return JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue;
 }
 
 /** How long a call that got its answer keeps trying to record it while the database is unreachable. */
@@ -136,7 +214,8 @@ const SETTLE_RETRY_MS = 60_000;
  * Records an answered call, retrying while the database is away (a restart, a dropped connection):
  * the answer is in memory and paid for. Settling is idempotent, so a try whose commit went through
  * but whose reply was lost is harmless. Past SETTLE_RETRY_MS the error is rethrown and the job's
- * retry calls again: the one case where a call may be paid twice.
+ * retry calls again: the try that answered is then charged its reservation (`interrupted`) and the
+ * new request is charged too, so the ledger holds both requests the provider billed.
  */
 async function settleAnswered(deps: PipelineDeps, job: CallJob, settle: () => Promise<unknown>): Promise<void> {
   const deadline = Date.now() + SETTLE_RETRY_MS;
