@@ -9,6 +9,8 @@ export type {
   Attempt,
   AttemptTry,
   Batch,
+  BatchLineError,
+  File,
   Query,
   QueryFeedback,
   RouterArtifact,
@@ -59,3 +61,12 @@ export {
   type NewRouterArtifact,
   saveRouterArtifact,
 } from './repositories/router-artifacts.js';
+export {
+  type BodyStats,
+  createFileStore,
+  type FileStore,
+  FileTooLargeError,
+  LineCounter,
+  type NewFileRow,
+  type StoredFile,
+} from './repositories/file-store.js';

@@ -81,8 +81,11 @@ export function parseBatchLine(text: string): BatchLineResult {
   return { ok: true, customId, draft: parsed.draft };
 }
 
+/** A lone UTF-16 surrogate (not Unicode; Postgres refuses it). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function isStorable(text: string): boolean {
-  return !text.includes('\u0000') && text.isWellFormed();
+  return !text.includes('\u0000') && !LONE_SURROGATE.test(text);
 }
 
 /** Path of the first string (or key) Postgres cannot store as text, or null. */

@@ -31,3 +31,10 @@ export {
   ROUTED_MODEL,
 } from './model-selection.js';
 export { type BatchRow, type FileRow, renderBatch, renderFile } from './openai-objects.js';
+export {
+  type FailedQuery,
+  httpStatusOfQueryError,
+  renderFailedQueryLine,
+  renderInvalidLine,
+  renderOutputLine,
+} from './batch-output.js';

@@ -1,4 +1,13 @@
+export { answeredQueryOf, attemptsByQuery, failedQueryOf, QUERY_VIEW_SELECT } from './batches/answered-query.js';
+export { enqueueFinalizeIfReady, isBatchReadyToFinalize } from './batches/batch-progress.js';
+export { batchErrorLines, batchOutputLines } from './batches/batch-results.js';
+export { type CancelBatchResult, cancelBatch } from './batches/cancel-batch.js';
+export { defaultExpandSettings, type ExpandSettings, expandBatch } from './batches/expand-batch.js';
+export { finalizeBatch } from './batches/finalize-batch.js';
+export { type InputLine, readLines } from './batches/read-lines.js';
 export {
+  type BatchJob,
+  batchJobSchema,
   type CallJob,
   callJobSchema,
   type DecideJob,
@@ -37,6 +46,7 @@ export type {
   RoutableQuery,
 } from './pipeline/deps.js';
 export { completeQuery, failQuery } from './pipeline/finalize-query.js';
+export { queryGatewayInput } from './pipeline/query-input.js';
 export { attemptToObservation, settledObservations } from './pipeline/observations.js';
 export { performCall, RefusedJobError, RetryableCallError } from './pipeline/perform-call.js';
 export { routeQuery } from './pipeline/route-query.js';

@@ -1,6 +1,15 @@
 import { isDatabaseUnavailable } from '@switchyard/db';
 import { type Job, MetricsTime, type MinimalJob, UnrecoverableError, Worker } from 'bullmq';
-import { callJobSchema, decideJobSchema, QUEUE_NAMES, routeJobSchema, webhookJobSchema } from './catalog.js';
+import { expandBatch } from './batches/expand-batch.js';
+import { finalizeBatch } from './batches/finalize-batch.js';
+import {
+  batchJobSchema,
+  callJobSchema,
+  decideJobSchema,
+  QUEUE_NAMES,
+  routeJobSchema,
+  webhookJobSchema,
+} from './catalog.js';
 import { createRedisConnection } from './connection.js';
 import { decideQuery } from './pipeline/decide-query.js';
 import type { PipelineDeps } from './pipeline/deps.js';
@@ -106,6 +115,32 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
         deps.logger,
       ),
       common('router'),
+    );
+    workers.push(worker);
+  }
+  if (settings.roles.includes('router')) {
+    // Batch expansion and finalization run beside routing: they turn input lines into queries.
+    const { files } = deps;
+    if (files === undefined) throw new Error('the router role needs a file store (batch inputs)');
+    let worker: Worker | undefined;
+    worker = new Worker(
+      QUEUE_NAMES.batch,
+      guarded(
+        async (job: Job) => {
+          const { batchId } = parse(batchJobSchema, job);
+          switch (job.name) {
+            case 'expand':
+              return expandBatch({ ...deps, files }, batchId);
+            case 'finalize':
+              return finalizeBatch(deps, batchId);
+            default:
+              throw new UnrecoverableError(`unknown batch job name ${job.name}`);
+          }
+        },
+        () => worker,
+        deps.logger,
+      ),
+      { ...common('router'), concurrency: 2 },
     );
     workers.push(worker);
   }

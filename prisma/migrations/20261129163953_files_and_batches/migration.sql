@@ -31,8 +31,10 @@ ADD COLUMN     "failed_at" TIMESTAMPTZ(3),
 ADD COLUMN     "finalizing_at" TIMESTAMPTZ(3),
 ADD COLUMN     "in_progress_at" TIMESTAMPTZ(3),
 ADD COLUMN     "input_file_id" UUID NOT NULL,
+ADD COLUMN     "invalid_count" INTEGER NOT NULL DEFAULT 0,
 ADD COLUMN     "output_file_id" UUID,
 ADD COLUMN     "query_count" INTEGER NOT NULL DEFAULT 0,
+ADD COLUMN     "query_max_cost_usd" DECIMAL(20,12) NOT NULL,
 ALTER COLUMN "status" SET DEFAULT 'validating',
 ALTER COLUMN "api_key_id" SET NOT NULL;
 
