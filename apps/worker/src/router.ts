@@ -96,7 +96,8 @@ export function createPlanQuery(options: {
     const metadata = query.options.metadata ?? {};
     const answerType = parseAnswerType(metadata.answerType);
     const category = typeof metadata.category === 'string' ? metadata.category : undefined;
-    if (query.options.pinnedModel !== undefined) return pinnedPlan(query.options.pinnedModel, pool, answerType, query.maxCostUsd);
+    if (query.options.pinnedModel !== undefined)
+      return pinnedPlan(query.options.pinnedModel, pool, answerType, query.maxCostUsd);
     const quality = query.options.quality ?? presetQuality(query.options.preset) ?? defaultQuality;
     const maxCostUsd = query.maxCostUsd === null ? undefined : Number(query.maxCostUsd);
     const requested = query.options.router;
@@ -163,7 +164,12 @@ export class UnknownModelError extends Error {
  * A concrete pool model asked for by id: one stage with that model, no judges, accepted as answered
  * (router "pinned"). Checked here because only workers know the pool.
  */
-export function pinnedPlan(model: string, pool: readonly string[], answerType: AnswerType, maxCostUsd: string | null): Plan {
+export function pinnedPlan(
+  model: string,
+  pool: readonly string[],
+  answerType: AnswerType,
+  maxCostUsd: string | null,
+): Plan {
   if (!pool.includes(model)) {
     throw new UnknownModelError(
       `model ${JSON.stringify(model)} is not in this deployment's pool (${pool.join(', ')}); use "switchyard", "switchyard/<preset>" or one of those`,

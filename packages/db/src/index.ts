@@ -42,6 +42,15 @@ export {
   touchApiKey,
 } from './repositories/api-keys.js';
 export {
+  type BodyStats,
+  createFileStore,
+  type FileStore,
+  FileTooLargeError,
+  LineCounter,
+  type NewFileRow,
+  type StoredFile,
+} from './repositories/file-store.js';
+export {
   type AttemptKey,
   type AttemptSettlement,
   type AttemptTryHandle,
@@ -61,12 +70,3 @@ export {
   type NewRouterArtifact,
   saveRouterArtifact,
 } from './repositories/router-artifacts.js';
-export {
-  type BodyStats,
-  createFileStore,
-  type FileStore,
-  FileTooLargeError,
-  LineCounter,
-  type NewFileRow,
-  type StoredFile,
-} from './repositories/file-store.js';

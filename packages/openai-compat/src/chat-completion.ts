@@ -114,7 +114,10 @@ export function renderChatCompletionChunks(query: AnsweredQuery, options: { incl
     system_fingerprint: null,
   };
   const chunks: object[] = [
-    { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] },
+    {
+      ...base,
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
+    },
   ];
   const characters = Array.from(query.answer);
   for (let start = 0; start < characters.length; start += CHUNK_CHARACTERS) {

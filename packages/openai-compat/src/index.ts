@@ -1,5 +1,12 @@
 export { BATCH_ENDPOINT, type BatchLineErrorCode, type BatchLineResult, parseBatchLine } from './batch-line.js';
 export {
+  type FailedQuery,
+  httpStatusOfQueryError,
+  renderFailedQueryLine,
+  renderInvalidLine,
+  renderOutputLine,
+} from './batch-output.js';
+export {
   type AnsweredQuery,
   type AttemptSummary,
   renderChatCompletion,
@@ -31,10 +38,3 @@ export {
   ROUTED_MODEL,
 } from './model-selection.js';
 export { type BatchRow, type FileRow, renderBatch, renderFile } from './openai-objects.js';
-export {
-  type FailedQuery,
-  httpStatusOfQueryError,
-  renderFailedQueryLine,
-  renderInvalidLine,
-  renderOutputLine,
-} from './batch-output.js';

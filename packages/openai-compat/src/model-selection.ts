@@ -6,7 +6,10 @@
 export const KNOB_PRESETS = ['economy', 'balanced', 'match', 'max'] as const;
 export type KnobPreset = (typeof KNOB_PRESETS)[number];
 
-export type ModelSelection = { kind: 'route' } | { kind: 'preset'; preset: KnobPreset } | { kind: 'pinned'; model: string };
+export type ModelSelection =
+  | { kind: 'route' }
+  | { kind: 'preset'; preset: KnobPreset }
+  | { kind: 'pinned'; model: string };
 
 export type ModelSelectionResult = { ok: true; selection: ModelSelection } | { ok: false; message: string };
 

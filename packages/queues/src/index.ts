@@ -46,9 +46,9 @@ export type {
   RoutableQuery,
 } from './pipeline/deps.js';
 export { completeQuery, failQuery } from './pipeline/finalize-query.js';
-export { queryGatewayInput } from './pipeline/query-input.js';
 export { attemptToObservation, settledObservations } from './pipeline/observations.js';
 export { performCall, RefusedJobError, RetryableCallError } from './pipeline/perform-call.js';
+export { queryGatewayInput } from './pipeline/query-input.js';
 export { routeQuery } from './pipeline/route-query.js';
 export { createQueues, type QueueSettings, type Queues } from './queues.js';
 export { defaultReconcileSettings, type ReconcileSettings, reconcileQueries } from './reconcile.js';

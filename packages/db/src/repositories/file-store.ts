@@ -14,7 +14,7 @@ export interface FileStore {
    */
   create(
     body: AsyncIterable<Buffer | Uint8Array>,
-    options: { maxBytes: number; describe(stats: BodyStats): NewFileRow },
+    options: { maxBytes: number; describe(stats: BodyStats): NewFileRow | Promise<NewFileRow> },
   ): Promise<StoredFile>;
   /** The body of a large object from byte `fromByte`, in chunks of about `chunkBytes`. */
   read(oid: bigint, options?: { fromByte?: bigint; chunkBytes?: number }): AsyncGenerator<Buffer>;
@@ -116,7 +116,7 @@ export function createFileStore(options: { databaseUrl: string; maxConnections?:
           if (pendingBytes >= CHUNK_BYTES) await flush();
         }
         await flush();
-        const row = describe({ bytes, lines: counter.end() });
+        const row = await describe({ bytes, lines: counter.end() });
         const inserted = await client.query<StoredFileRow>(
           `INSERT INTO files (id, api_key_id, purpose, filename, bytes, line_count, content_oid)
            VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6::bigint)
@@ -181,8 +181,7 @@ export function createFileStore(options: { databaseUrl: string; maxConnections?:
   };
 }
 
-const FILE_COLUMNS =
-  'id, api_key_id, purpose, filename, bytes::text, line_count, content_oid::text, created_at';
+const FILE_COLUMNS = 'id, api_key_id, purpose, filename, bytes::text, line_count, content_oid::text, created_at';
 
 interface StoredFileRow {
   id: string;

@@ -59,7 +59,9 @@ export function answeredQueryOf(query: QueryRow, attempts: AttemptRow[]): Answer
   const outcome = query.outcome as { outcome?: string; stage?: number } | null;
   const answering = attempts.find(
     (attempt) =>
-      attempt.role === 'answer' && attempt.model === query.answerModel && (outcome?.stage === undefined || attempt.stage === outcome.stage),
+      attempt.role === 'answer' &&
+      attempt.model === query.answerModel &&
+      (outcome?.stage === undefined || attempt.stage === outcome.stage),
   );
   const finishReason = (answering?.detail as { finishReason?: unknown } | null)?.finishReason;
   return {

@@ -2,7 +2,10 @@ import type { PrismaClient } from '@switchyard/db';
 import type { Queues } from '../queues.js';
 import { enqueueFinalizeIfReady } from './batch-progress.js';
 
-export type CancelBatchResult = { kind: 'not_found' } | { kind: 'not_cancellable'; status: string } | { kind: 'cancelling' };
+export type CancelBatchResult =
+  | { kind: 'not_found' }
+  | { kind: 'not_cancellable'; status: string }
+  | { kind: 'cancelling' };
 
 /**
  * Cancels a batch: `cancelling`, and in the same transaction every query of it that has not started

@@ -55,7 +55,12 @@ export async function expandBatch(
       where: { id: batchId, expansionDone: false },
       data: {
         expansionDone: true,
-        errors: { object: 'list', data: [{ code: 'input_file_deleted', message: 'the input file was deleted', param: 'input_file_id', line: null }] },
+        errors: {
+          object: 'list',
+          data: [
+            { code: 'input_file_deleted', message: 'the input file was deleted', param: 'input_file_id', line: null },
+          ],
+        },
       },
     });
     await enqueueFinalizeIfReady(deps, batchId);
@@ -71,7 +76,17 @@ export async function expandBatch(
 
   const commit = async (done: boolean): Promise<boolean> => {
     const next = last === undefined ? cursor : { byte: last.endByte, line: last.line };
-    const committed = await commitChunk(deps, batchId, cursor, next, queries, errors, done, batch.apiKeyId, batch.queryMaxCostUsd.toFixed());
+    const committed = await commitChunk(
+      deps,
+      batchId,
+      cursor,
+      next,
+      queries,
+      errors,
+      done,
+      batch.apiKeyId,
+      batch.queryMaxCostUsd.toFixed(),
+    );
     if (!committed) return false;
     await deps.queues.enqueueRoutes(committed).catch((error: Error) => {
       deps.logger.warn({ batchId, error: error.message }, 'enqueue of a batch chunk failed; the reconciler will retry');

@@ -78,8 +78,20 @@ export async function finalizeBatch(deps: { prisma: PrismaClient; queues: Queues
                   object: 'list',
                   data:
                     lineErrors.length > 0
-                      ? lineErrors.map((error) => ({ code: error.code, message: error.message, param: null, line: error.line }))
-                      : [{ code: 'empty_file', message: 'the input file has no request lines', param: null, line: null }],
+                      ? lineErrors.map((error) => ({
+                          code: error.code,
+                          message: error.message,
+                          param: null,
+                          line: error.line,
+                        }))
+                      : [
+                          {
+                            code: 'empty_file',
+                            message: 'the input file has no request lines',
+                            param: null,
+                            line: null,
+                          },
+                        ],
                 },
               }
             : { status: 'completed', completedAt: now }),
