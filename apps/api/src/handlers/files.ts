@@ -49,24 +49,32 @@ export async function uploadFile(deps: FilesDeps, principal: ApiKeyPrincipal, re
   const fields = new Map<string, string>();
   let extraFiles = 0;
   let formError: Error | undefined;
+  let fileStream: (NodeJS.ReadableStream & { destroy(error?: Error): void }) | undefined;
   const formEnded = new Promise<void>((resolve) => {
+    const fail = (error: Error) => {
+      formError ??= error;
+      // A form that broke mid-file (truncated, client gone) never ends its file stream by itself.
+      fileStream?.destroy(error);
+      resolve();
+    };
     form.once('close', resolve);
-    form.once('error', (error: Error) => {
-      formError = error;
-      resolve();
-    });
+    form.on('error', fail);
     request.once('close', () => {
-      if (request.complete) return;
-      formError = new Error('the client closed the connection during the upload');
-      resolve();
+      if (!request.complete) fail(new Error('the client closed the connection during the upload'));
     });
   });
   let upload: ReturnType<FileStore['create']> | undefined;
+  let uploadSettled = (): void => {};
+  const uploadEnded = new Promise<void>((resolve) => {
+    uploadSettled = resolve;
+  });
   form.on('field', (name, value) => fields.set(name, value));
   form.on('filesLimit', () => {
     extraFiles += 1;
   });
   form.on('file', (name, stream, info) => {
+    // A broken form also errors its file streams; the form's own error answers for it.
+    stream.on('error', () => {});
     if (name !== 'file' || upload !== undefined) {
       extraFiles += 1;
       stream.resume();
@@ -102,22 +110,27 @@ export async function uploadFile(deps: FilesDeps, principal: ApiKeyPrincipal, re
         return { apiKeyId: principal.apiKeyId, purpose, filename: wellFormed(filename) ? filename : 'upload.jsonl' };
       },
     });
-    // If the store stops reading (too large, database error), drain the rest so the form can end;
-    // if the client goes away mid-file, end the store's read with an error (its transaction rolls back).
-    upload.catch(() => stream.resume());
-    request.once('close', () => {
-      if (!request.complete) stream.destroy(new Error('the client closed the connection during the upload'));
-    });
+    fileStream = stream;
+    upload.then(uploadSettled, uploadSettled);
   });
   request.pipe(form);
-  await formEnded;
+  // The store may give up before the form ends (too large, database error): answer at once.
+  await Promise.race([formEnded, uploadEnded]);
+  if (upload === undefined || formError) {
+    // Stop parsing; whatever the client still sends is read and dropped (the answer closes the connection).
+    request.unpipe(form);
+    request.resume();
+  }
   if (upload === undefined) {
     request.unpipe(form);
     if (formError) return errorResponse(400, 'invalid_multipart', formError.message);
     return errorResponse(400, 'missing_file', 'the form has no "file" part', { param: 'file' });
   }
   try {
-    const stored = await upload;
+    const stored = await upload.finally(() => {
+      request.unpipe(form);
+      request.resume();
+    });
     return { status: 200, body: renderFile(stored) };
   } catch (error) {
     if (error instanceof UploadRejected) return error.result;
