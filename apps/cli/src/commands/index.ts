@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBenchCommand } from './bench.js';
+import { registerBatchCommands } from './batches.js';
 import { registerDemoCommand } from './demo.js';
 import { registerEvalCommands } from './eval.js';
 import { registerKeysCommands } from './keys.js';
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerRouterCommands(program);
   registerKeysCommands(program);
   registerBenchCommand(program);
+  registerBatchCommands(program);
 }
