@@ -13,7 +13,7 @@ export interface FileStore {
    * when the form's `purpose` was wrong). More than `maxBytes` rolls back with FileTooLargeError.
    */
   create(
-    body: AsyncIterable<Buffer | Uint8Array>,
+    body: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>,
     options: { maxBytes: number; describe(stats: BodyStats): NewFileRow | Promise<NewFileRow> },
   ): Promise<StoredFile>;
   /** The body of a large object from byte `fromByte`, in chunks of about `chunkBytes`. */

@@ -166,11 +166,10 @@ async function commitChunk(
       }
       const seen = new Set<string>();
       if (queries.length > 0) {
-        const existing = await tx.query.findMany({
-          where: { batchId, externalId: { in: queries.map((query) => query.externalId) } },
-          select: { externalId: true, batchIndex: true },
-        });
-        for (const query of existing) if (query.externalId !== null) seen.add(query.externalId);
+        const existing = await tx.$queryRaw<{ external_id: string }[]>`
+          SELECT external_id FROM queries
+          WHERE batch_id = ${batchId}::uuid AND external_id = ANY(${queries.map((query) => query.externalId)}::text[])`;
+        for (const query of existing) seen.add(query.external_id);
       }
       const accepted: ChunkQuery[] = [];
       for (const query of queries) {
@@ -187,9 +186,19 @@ async function commitChunk(
         accepted.push(query);
       }
       if (accepted.length > 0) {
-        await tx.query.createMany({
-          data: accepted.map((query) => ({ ...query, batchId, apiKeyId, maxCostUsd })),
-        });
+        // One INSERT over arrays: Prisma's createMany is several times slower for chunks this size.
+        await tx.$executeRaw`
+          INSERT INTO queries (id, prompt, system, options, batch_id, batch_index, external_id, api_key_id, max_cost_usd, updated_at)
+          SELECT id, prompt, system, options::jsonb, ${batchId}::uuid, batch_index, external_id, ${apiKeyId}::uuid,
+                 ${maxCostUsd}::numeric, now()
+          FROM unnest(
+            ${accepted.map((query) => query.id)}::uuid[],
+            ${accepted.map((query) => query.prompt)}::text[],
+            ${accepted.map((query) => query.system ?? null)}::text[],
+            ${accepted.map((query) => JSON.stringify(query.options))}::text[],
+            ${accepted.map((query) => query.batchIndex)}::int[],
+            ${accepted.map((query) => query.externalId)}::text[]
+          ) AS line(id, prompt, system, options, batch_index, external_id)`;
       }
       if (errors.length > 0) {
         await tx.batchLineError.createMany({
