@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { once } from 'node:events';
 /**
  * Measures a batch against a running API (e.g. `pnpm start`): writes an input file of --lines
  * requests of about --line-bytes each, uploads it (streamed from disk), creates a batch, and samples
@@ -13,7 +14,6 @@ import { createWriteStream, openAsBlob } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -47,7 +47,11 @@ const writer = createWriteStream(file);
 for (let index = 0; index < lines; index++) {
   const base = { custom_id: `req-${index}`, method: 'POST', url: '/v1/chat/completions' };
   const question = `What is ${index % 997} + ${(index * 7) % 991}?`;
-  const body = { model: 'switchyard', messages: [{ role: 'user', content: question }], metadata: { answerType: 'number' } };
+  const body = {
+    model: 'switchyard',
+    messages: [{ role: 'user', content: question }],
+    metadata: { answerType: 'number' },
+  };
   let text = JSON.stringify({ ...base, body });
   const padding = lineBytes - text.length - 20;
   if (padding > 0) body.messages.unshift({ role: 'system', content: `Context: ${'x'.repeat(padding)}` });

@@ -1,4 +1,5 @@
 import OpenAI, { toFile } from 'openai';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from './support/stack.js';
 
@@ -181,5 +182,52 @@ describe('the openai SDK against Switchyard', () => {
     // Newest first; the first test's batch is last.
     expect(listed.slice(0, 3)).toEqual([...ids].reverse());
     expect(listed).toHaveLength(4);
+  });
+
+  it('exposes per-model calls, cost, latency, verdicts, escalations and queue waits on /metrics, and batches on the ops view', async () => {
+    const operator = { authorization: `Bearer ${stack.adminToken}` };
+    const metrics = await (await fetch(`${stack.apiUrl}/metrics`, { headers: operator })).text();
+    const value = (pattern: RegExp) => [...metrics.matchAll(pattern)].reduce((sum, match) => sum + Number(match[1]), 0);
+    const client = new pg.Client({ connectionString: stack.database.url });
+    await client.connect();
+    const [ledger] = (
+      await client.query<{ calls: string; cost: string }>(
+        "SELECT count(*)::text AS calls, sum(cost_usd)::text AS cost FROM attempts WHERE outcome <> 'started'",
+      )
+    ).rows;
+    await client.end();
+    // The series are the ledger's own totals.
+    expect(value(/^switchyard_model_calls_total\{[^}]*\} (\S+)$/gm)).toBe(Number(ledger?.calls));
+    expect(value(/^switchyard_model_cost_usd_total\{[^}]*\} (\S+)$/gm)).toBeCloseTo(Number(ledger?.cost), 9);
+    expect(metrics).toMatch(
+      /^switchyard_model_calls_total\{model="sim-small",role="answer",outcome="succeeded"\} [1-9]/m,
+    );
+    expect(metrics).toMatch(
+      /^switchyard_model_call_latency_seconds_bucket\{model="sim-small",role="answer",outcome="succeeded",le="\+Inf"\} [1-9]/m,
+    );
+    expect(metrics).toMatch(/^switchyard_stage_verdicts_total\{model="[^"]+",decision="(accept|escalate)"\} [1-9]/m);
+    expect(metrics).toMatch(
+      /^switchyard_queries_finished_total\{status="completed",outcome="[a-z]+",escalated="(true|false)"\} [1-9]/m,
+    );
+    for (const queue of ['route', 'cascade', 'batch']) {
+      expect(metrics).toMatch(new RegExp(`^switchyard_queue_wait_seconds_count\\{queue="${queue}"\\} [1-9]`, 'm'));
+    }
+
+    const ops = await fetch(`${stack.apiUrl}/admin/batches`, { headers: operator });
+    expect(ops.status).toBe(200);
+    const view = (await ops.json()) as {
+      data: {
+        id: string;
+        request_counts: { total: number };
+        switchyard: { cost_usd: string; escalation_rate: number | null };
+        api_key: string;
+      }[];
+    };
+    const completed = view.data.find((batch) => batch.request_counts.total === 28);
+    expect(completed?.api_key).toBe('e2e');
+    expect(Number(completed?.switchyard.cost_usd)).toBeGreaterThan(0);
+    expect(completed?.switchyard.escalation_rate).toBeGreaterThanOrEqual(0);
+    // Tenants' keys do not open the operator surface.
+    expect((await fetch(`${stack.apiUrl}/admin/batches`, { headers: stack.auth })).status).toBe(401);
   });
 });

@@ -65,6 +65,13 @@ export {
   type TryCharge,
 } from './repositories/ledger.js';
 export {
+  aggregateCalls,
+  aggregateDecisions,
+  type CallTotals,
+  type DecisionTotals,
+  LATENCY_BUCKETS_SECONDS,
+} from './repositories/ledger-metrics.js';
+export {
   activateRouterArtifact,
   findActiveRouterArtifact,
   type NewRouterArtifact,

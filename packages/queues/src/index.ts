@@ -32,6 +32,7 @@ export {
   loadJudgePrompts,
   renderJudgeUserTurn,
 } from './judges/judge-prompts.js';
+export { QUEUE_WAIT_BUCKETS_SECONDS, queueWaitKey, readQueueWaits, recordQueueWait } from './metrics/queue-wait.js';
 export { chargeForFailure } from './pipeline/charge-policy.js';
 export { decideQuery } from './pipeline/decide-query.js';
 export type {

@@ -11,6 +11,7 @@ import {
   webhookJobSchema,
 } from './catalog.js';
 import { createRedisConnection } from './connection.js';
+import { recordQueueWait } from './metrics/queue-wait.js';
 import { decideQuery } from './pipeline/decide-query.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { performCall, RefusedJobError, RetryableCallError } from './pipeline/perform-call.js';
@@ -194,6 +195,16 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
     );
     workers.push(worker);
   }
+  // Queue wait: from a job's creation (or the end of its delay) to the moment a worker took it, on its
+  // first try. Decide jobs are left out: they wait for their calls by design.
+  const metricsRedis = createRedisConnection(redisUrl);
+  for (const worker of workers) {
+    worker.on('active', (job) => {
+      if (job.attemptsMade > 0 || job.name === 'decide') return;
+      const readyAt = job.timestamp + (job.opts.delay ?? 0);
+      recordQueueWait(metricsRedis, prefix, worker.name, (job.processedOn ?? Date.now()) - readyAt);
+    });
+  }
   for (const worker of workers) {
     worker.on('failed', (job, error) => {
       deps.logger.warn(
@@ -209,6 +220,7 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
     workers,
     async close() {
       await Promise.allSettled(workers.map((worker) => worker.close()));
+      metricsRedis.disconnect();
     },
   };
 }

@@ -69,6 +69,9 @@ CREATE TABLE "files" (
 CREATE INDEX "files_api_key_id_created_at_idx" ON "files"("api_key_id", "created_at");
 
 -- CreateIndex
+CREATE INDEX "queries_completed_at_idx" ON "queries"("completed_at");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "queries_batch_id_external_id_key" ON "queries"("batch_id", "external_id");
 
 -- CreateIndex
@@ -76,6 +79,9 @@ CREATE INDEX "batches_api_key_id_created_at_idx" ON "batches"("api_key_id", "cre
 
 -- CreateIndex
 CREATE INDEX "batches_status_updated_at_idx" ON "batches"("status", "updated_at");
+
+-- CreateIndex
+CREATE INDEX "attempts_completed_at_idx" ON "attempts"("completed_at");
 
 -- AddForeignKey
 ALTER TABLE "batches" ADD CONSTRAINT "batches_api_key_id_fkey" FOREIGN KEY ("api_key_id") REFERENCES "api_keys"("id") ON DELETE CASCADE ON UPDATE CASCADE;
