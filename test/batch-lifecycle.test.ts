@@ -1,5 +1,8 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyWebhookSignature } from '../packages/queues/src/webhooks/sign-webhook.js';
 import { type Stack, startStack } from './support/stack.js';
 
 // Batches through real API and worker processes on the simulated pool: a restart of both in the
@@ -44,7 +47,7 @@ function line(index: number, extra = ''): string {
   });
 }
 
-async function submit(lines: string[]): Promise<string> {
+async function submit(lines: string[], metadata?: Record<string, string>): Promise<string> {
   const form = new FormData();
   form.append('purpose', 'batch');
   form.append('file', new Blob([`${lines.join('\n')}\n`]), 'input.jsonl');
@@ -55,8 +58,9 @@ async function submit(lines: string[]): Promise<string> {
     input_file_id: file.id,
     endpoint: '/v1/chat/completions',
     completion_window: '24h',
+    ...(metadata ? { metadata } : {}),
   });
-  expect(created.status).toBe(200);
+  expect(created.status, JSON.stringify(created.body)).toBe(200);
   return created.body.id as string;
 }
 
@@ -161,5 +165,56 @@ describe('batches across restarts and cancels', () => {
     const again = await stack.post(`/v1/batches/${id}/cancel`, {});
     expect(again.status).toBe(409);
     expect((again.body.error as { code: string }).code).toBe('batch_not_cancellable');
+  }, 240_000);
+
+  it('fires the batch callback once, signed like query callbacks, when the batch ends', async () => {
+    const received: { body: string; signature: string }[] = [];
+    const server: Server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on('end', () => {
+        received.push({ body, signature: String(request.headers['switchyard-signature']) });
+        response.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    try {
+      const id = await submit([line(5000), line(5001), '{oops'], { callback_url: url });
+      const batch = await waitFor(id, ended);
+      expect(batch.status).toBe('completed');
+      const deadline = Date.now() + 20_000;
+      while (received.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(received).toHaveLength(1);
+      const [delivery] = received;
+      expect(
+        verifyWebhookSignature('e2e-webhook-secret-0123456789', delivery?.body ?? '', delivery?.signature ?? ''),
+      ).toBe(true);
+      const payload = JSON.parse(delivery?.body ?? '{}') as {
+        event: string;
+        batch: { id: string; status: string; request_counts: object };
+      };
+      expect(payload.event).toBe('batch.completed');
+      expect(payload.batch).toMatchObject({
+        id,
+        status: 'completed',
+        request_counts: { total: 3, completed: 2, failed: 1 },
+      });
+    } finally {
+      server.close();
+    }
+  }, 120_000);
+
+  it('expires a batch past its completion window: queued requests stop, the batch ends expired', async () => {
+    const id = await submit(Array.from({ length: 200 }, (_, index) => line(7000 + index, ' [[sim:latencyMs=40]]')));
+    await waitFor(id, (batch) => batch.request_counts.completed >= 1);
+    await sql("UPDATE batches SET expires_at = now() - interval '1 second' WHERE id = $1", [id.replace('batch_', '')]);
+    const batch = await waitFor(id, (view) => ['expired', 'completed'].includes(view.status));
+    expect(batch.status).toBe('expired');
+    const errors = await download(batch.error_file_id as string);
+    expect(errors.some((row) => row.error?.code === 'batch_expired')).toBe(true);
   }, 240_000);
 });

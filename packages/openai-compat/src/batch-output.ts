@@ -48,7 +48,7 @@ export function renderFailedQueryLine(batchId: string, line: number, customId: s
   const code = query.errorCode ?? 'no_answer';
   const message = query.errorMessage ?? 'the query failed';
   const error = { code, message, line };
-  if (code === 'batch_cancelled') {
+  if (code === 'batch_cancelled' || code === 'batch_expired') {
     return JSON.stringify({ id: formatBatchRequestId(batchId, line), custom_id: customId, response: null, error });
   }
   const details = switchyardDetails({

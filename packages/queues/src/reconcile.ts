@@ -1,4 +1,5 @@
 import { enqueueFinalizeIfReady } from './batches/batch-progress.js';
+import { cancelBatch } from './batches/cancel-batch.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 
 export interface ReconcileSettings {
@@ -79,6 +80,16 @@ export async function reconcileQueries(
     orderBy: { updatedAt: 'asc' },
   });
   let batches = 0;
+  // Past its completion window a batch expires: like a cancel, queued requests stop, running ones finish.
+  const expiring = await prisma.batch.findMany({
+    where: { status: { in: ['validating', 'in_progress'] }, expiresAt: { lt: now } },
+    select: { id: true },
+    take: settings.limit,
+  });
+  for (const batch of expiring) {
+    await cancelBatch(deps, batch.id, null, { expire: true });
+    batches += 1;
+  }
   for (const batch of idleBatches) {
     if (batch.status === 'finalizing') {
       await queues.enqueueFinalizeBatch(batch.id, { replaceFailed: true });

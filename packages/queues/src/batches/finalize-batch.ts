@@ -11,7 +11,7 @@ const ERRORS_SHOWN = 20;
 /**
  * Ends a batch once every line has ended: `finalizing`, then the output and error file rows (their
  * size measured by generating them once; their content is generated again, identically, at each
- * download), the final status (`completed`; `cancelled` after a cancel; `failed` when no line was a
+ * download), the final status (`completed`; `cancelled` after a cancel, `expired` past the window; `failed` when no line was a
  * valid request) and the batch callback's delivery row, in one transaction guarded by the status, so
  * a repeated job changes nothing.
  */
@@ -69,7 +69,9 @@ export async function finalizeBatch(deps: { prisma: PrismaClient; queues: Queues
         outputFileId,
         errorFileId,
         ...(cancelled
-          ? { status: 'cancelled', cancelledAt: now }
+          ? batch.expiredAt !== null
+            ? { status: 'expired' }
+            : { status: 'cancelled', cancelledAt: now }
           : failed
             ? {
                 status: 'failed',
@@ -115,5 +117,5 @@ export async function finalizeBatch(deps: { prisma: PrismaClient; queues: Queues
     return delivery.id;
   });
   if (deliveryId !== null) await deps.queues.enqueueWebhook(deliveryId);
-  return cancelled ? 'cancelled' : failed ? 'failed' : 'completed';
+  return cancelled ? (batch.expiredAt !== null ? 'expired' : 'cancelled') : failed ? 'failed' : 'completed';
 }
