@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { registerBenchCommand } from './bench.js';
 import { registerBatchCommands } from './batches.js';
+import { registerBenchCommand } from './bench.js';
 import { registerDemoCommand } from './demo.js';
 import { registerEvalCommands } from './eval.js';
 import { registerKeysCommands } from './keys.js';
