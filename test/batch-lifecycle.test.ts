@@ -98,9 +98,9 @@ const ended = (batch: BatchView) => ['completed', 'failed', 'cancelled'].include
 
 describe('batches across restarts and cancels', () => {
   it('survives the API and the worker being killed in the middle', async () => {
-    const total = 120;
+    const total = 60;
     const id = await submit(Array.from({ length: total }, (_, index) => line(index, ' [[sim:latencyMs=30]]')));
-    const midway = await waitFor(id, (batch) => batch.request_counts.completed >= 10);
+    const midway = await waitFor(id, (batch) => batch.request_counts.completed >= 5);
     expect(midway.request_counts.completed).toBeLessThan(total);
     const [worker] = stack.workers();
     await worker?.kill('SIGKILL');
@@ -209,7 +209,7 @@ describe('batches across restarts and cancels', () => {
   }, 120_000);
 
   it('expires a batch past its completion window: queued requests stop, the batch ends expired', async () => {
-    const id = await submit(Array.from({ length: 200 }, (_, index) => line(7000 + index, ' [[sim:latencyMs=40]]')));
+    const id = await submit(Array.from({ length: 80 }, (_, index) => line(7000 + index, ' [[sim:latencyMs=40]]')));
     await waitFor(id, (batch) => batch.request_counts.completed >= 1);
     await sql("UPDATE batches SET expires_at = now() - interval '1 second' WHERE id = $1", [id.replace('batch_', '')]);
     const batch = await waitFor(id, (view) => ['expired', 'completed'].includes(view.status));

@@ -127,5 +127,5 @@ describe('expanding a batch', () => {
     // Every query's route job is queued (job ids derive from the rows).
     const jobs = await queues.route.getJobCounts('waiting');
     expect(jobs.waiting).toBe(expectedQueries.size);
-  });
+  }, 60_000);
 });
