@@ -186,10 +186,18 @@ describe('the openai SDK against Switchyard', () => {
 
   it('exposes per-model calls, cost, latency, verdicts, escalations and queue waits on /metrics, and batches on the ops view', async () => {
     const operator = { authorization: `Bearer ${stack.adminToken}` };
-    const metrics = await (await fetch(`${stack.apiUrl}/metrics`, { headers: operator })).text();
-    const value = (pattern: RegExp) => [...metrics.matchAll(pattern)].reduce((sum, match) => sum + Number(match[1]), 0);
     const client = new pg.Client({ connectionString: stack.database.url });
     await client.connect();
+    // The batches of the pagination test are still running: compare once every query has ended.
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      const { rows } = await client.query<{ open: string }>(
+        "SELECT count(*)::text AS open FROM queries WHERE status NOT IN ('completed', 'failed')",
+      );
+      if (rows[0]?.open === '0') break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const metrics = await (await fetch(`${stack.apiUrl}/metrics`, { headers: operator })).text();
+    const value = (pattern: RegExp) => [...metrics.matchAll(pattern)].reduce((sum, match) => sum + Number(match[1]), 0);
     const [ledger] = (
       await client.query<{ calls: string; cost: string }>(
         "SELECT count(*)::text AS calls, sum(cost_usd)::text AS cost FROM attempts WHERE outcome <> 'started'",
