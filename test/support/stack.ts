@@ -35,6 +35,10 @@ export interface Stack {
   startWorker(env?: Record<string, string>): Promise<WorkerProcess>;
   /** The worker processes started and not yet killed, oldest first. */
   workers(): WorkerProcess[];
+  /** Kills the API process (SIGKILL by default) and waits until it exited. */
+  killApi(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a new API process (after `killApi`); `apiUrl` and the helpers then point at it. */
+  startApi(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -172,12 +176,32 @@ export async function startStack(env: Record<string, string>, options: StackOpti
     await database.drop();
     throw error;
   }
-  const match = /listening on (http:\/\/\S+)/.exec(apiOutput.join(''));
-  if (!match?.[1]) throw new Error('API printed no address');
-  const apiProcess = api;
-  const apiUrl = match[1];
+  const addressOf = (lines: string[]) => {
+    const match = /listening on (http:\/\/\S+)/.exec(lines.join(''));
+    if (!match?.[1]) throw new Error('API printed no address');
+    return match[1];
+  };
+  let apiProcess = api;
+  const restartedApiOutput: string[][] = [];
+  let apiUrl = addressOf(apiOutput);
   return {
-    apiUrl,
+    get apiUrl() {
+      return apiUrl;
+    },
+    async killApi(signal = 'SIGKILL') {
+      await stopProcess(apiProcess, signal, 10_000);
+    },
+    async startApi() {
+      const lines: string[] = [];
+      restartedApiOutput.push(lines);
+      apiProcess = await startProcess(
+        'apps/api/src/main.ts',
+        { ...common, PORT: '0', ...options.apiEnv },
+        /listening on http:\/\/\S+/,
+        lines,
+      );
+      apiUrl = addressOf(lines);
+    },
     apiKey,
     auth,
     adminToken,
@@ -190,7 +214,7 @@ export async function startStack(env: Record<string, string>, options: StackOpti
     database,
     prefix,
     redisUrl,
-    logs: () => output.join('') + apiOutput.join(''),
+    logs: () => output.join('') + apiOutput.join('') + restartedApiOutput.map((lines) => lines.join('')).join(''),
     startWorker,
     workers: () => [...running.keys()],
     async stop() {

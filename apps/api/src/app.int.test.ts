@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRateLimiter } from '@switchyard/auth';
-import { createApiKey, createPrismaClient, type PrismaClient, revokeApiKey } from '@switchyard/db';
+import {
+  createApiKey,
+  createFileStore,
+  createPrismaClient,
+  type FileStore,
+  type PrismaClient,
+  revokeApiKey,
+} from '@switchyard/db';
 import { createTestDatabase, type TestDatabase } from '@switchyard/db/testing';
 import { createQueues, createRedisConnection, type Queues } from '@switchyard/queues';
 import type { Redis } from 'ioredis';
@@ -17,12 +24,16 @@ let database: TestDatabase;
 let prisma: PrismaClient;
 let queues: Queues;
 let limiterRedis: Redis;
+let files: FileStore;
 const servers: Server[] = [];
 
 async function serve(options: { operatorToken?: string; dashboardWrite?: boolean } = {}): Promise<string> {
   const app = createApp({
     prisma,
     queues,
+    files,
+    maxFileBytes: 1 << 20,
+    chatTimeoutMs: 1_000,
     rateLimiter: createRateLimiter(limiterRedis, { keyPrefix: queues.settings.prefix }),
     allowPrivateCallbacks: false,
     bodyLimit: '64kb',
@@ -44,6 +55,7 @@ let keyB: string;
 beforeAll(async () => {
   database = await createTestDatabase({ prefix: 'sy_api' });
   prisma = createPrismaClient({ databaseUrl: database.url });
+  files = createFileStore({ databaseUrl: database.url, maxConnections: 2 });
   queues = createQueues({ redisUrl, prefix: `sy_api_${randomBytes(4).toString('hex')}` });
   limiterRedis = createRedisConnection(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   api = await serve({ operatorToken: adminToken });
@@ -57,6 +69,7 @@ afterAll(async () => {
   if (keys.length > 0) await limiterRedis.del(...keys);
   await queues.close();
   limiterRedis.disconnect();
+  await files.close();
   await prisma.$disconnect();
   await database.drop();
 });

@@ -1,8 +1,12 @@
+import { pipeline } from 'node:stream/promises';
 import type { RateLimiter } from '@switchyard/auth';
-import { isDatabaseUnavailable, type PrismaClient } from '@switchyard/db';
+import { type FileStore, isDatabaseUnavailable, type PrismaClient } from '@switchyard/db';
 import type { Queues } from '@switchyard/queues';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { cancelBatchRoute, createBatch, getBatch, listBatches } from './handlers/batches.js';
+import { createChatCompletion } from './handlers/chat-completions.js';
 import { createQuery } from './handlers/create-query.js';
+import { deleteFile, fileContent, getFile, listFiles, uploadFile } from './handlers/files.js';
 import { getQuery } from './handlers/get-query.js';
 import { recordFeedback } from './handlers/query-feedback.js';
 import { createAuthenticate } from './http/authenticate.js';
@@ -15,6 +19,12 @@ import { mountOperatorSurface } from './operator-surface.js';
 export interface ApiDeps {
   prisma: PrismaClient;
   queues: Queues;
+  /** File bodies (Postgres large objects). */
+  files: FileStore;
+  /** Largest accepted upload, bytes. */
+  maxFileBytes: number;
+  /** How long a synchronous chat completion waits before answering 504 with the query id, ms. */
+  chatTimeoutMs: number;
   /** Per-key requests-per-minute limits, shared by every API process (Redis). */
   rateLimiter: RateLimiter;
   allowPrivateCallbacks: boolean;
@@ -73,6 +83,65 @@ export function createApp(deps: ApiDeps): Express {
   });
   v1.post('/queries/:id/feedback', ...json, async (request, response) => {
     sendResult(response, await recordFeedback(deps, principalOf(response), request.params.id as string, request.body));
+  });
+
+  v1.post('/chat/completions', ...json, async (request, response) => {
+    const aborted = new AbortController();
+    response.on('close', () => {
+      if (!response.writableEnded) aborted.abort();
+    });
+    const result = await createChatCompletion(deps, principalOf(response), request.body, aborted.signal);
+    if ('events' in result) {
+      response.status(200);
+      response.setHeader('content-type', 'text/event-stream; charset=utf-8');
+      response.setHeader('cache-control', 'no-cache');
+      for (const event of result.events) response.write(`data: ${JSON.stringify(event)}\n\n`);
+      response.end('data: [DONE]\n\n');
+      return;
+    }
+    sendResult(response, result);
+  });
+
+  v1.post('/files', async (request, response) => {
+    sendResult(response, await uploadFile(deps, principalOf(response), request));
+  });
+  v1.get('/files', async (request, response) => {
+    sendResult(response, await listFiles(deps, principalOf(response), request.query as Record<string, unknown>));
+  });
+  v1.get('/files/:id', async (request, response) => {
+    sendResult(response, await getFile(deps, principalOf(response), request.params.id as string));
+  });
+  v1.delete('/files/:id', async (request, response) => {
+    sendResult(response, await deleteFile(deps, principalOf(response), request.params.id as string));
+  });
+  v1.get('/files/:id/content', async (request, response) => {
+    const result = await fileContent(deps, principalOf(response), request.params.id as string);
+    if (!('stream' in result)) {
+      sendResult(response, result);
+      return;
+    }
+    response.status(200);
+    response.setHeader('content-type', 'application/jsonl');
+    response.setHeader('content-disposition', `attachment; filename="${result.filename.replace(/[^\w.-]/g, '_')}"`);
+    try {
+      await pipeline(result.stream, response);
+    } catch (error) {
+      // Headers are sent: the client sees a cut connection, never a truncated file that looks whole.
+      deps.logger.warn({ error: (error as Error).message }, 'file download interrupted');
+    }
+  });
+
+  v1.post('/batches', ...json, async (request, response) => {
+    sendResult(response, await createBatch(deps, principalOf(response), request.body));
+  });
+  v1.get('/batches', async (request, response) => {
+    sendResult(response, await listBatches(deps, principalOf(response), request.query as Record<string, unknown>));
+  });
+  v1.get('/batches/:id', async (request, response) => {
+    sendResult(response, await getBatch(deps, principalOf(response), request.params.id as string));
+  });
+  v1.post('/batches/:id/cancel', async (request, response) => {
+    sendResult(response, await cancelBatchRoute(deps, principalOf(response), request.params.id as string));
   });
   app.use('/v1', v1);
 

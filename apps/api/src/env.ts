@@ -14,6 +14,10 @@ export const apiEnvSchema = z.object({
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** Key prefix of every queue; API and workers of one deployment must agree. */
   SWITCHYARD_QUEUE_PREFIX: z.string().min(1).default('switchyard'),
+  /** Largest uploaded file (POST /v1/files), MB; a batch input of 200 MB needs at least 200. */
+  SWITCHYARD_MAX_FILE_MB: z.coerce.number().int().positive().max(4_096).default(512),
+  /** How long POST /v1/chat/completions waits for the answer before 504 with the query id, ms. */
+  SWITCHYARD_CHAT_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   /** Largest JSON request body. */
   SWITCHYARD_BODY_LIMIT: z.string().default('2mb'),
   /** Allow callbackUrl to point at loopback/private addresses (operators; tests). */

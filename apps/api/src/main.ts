@@ -1,6 +1,6 @@
 /** API process: HTTP on PORT, enqueueing onto the shared queues. */
 import { createRateLimiter } from '@switchyard/auth';
-import { createPrismaClient } from '@switchyard/db';
+import { createFileStore, createPrismaClient } from '@switchyard/db';
 import { createQueues, createRedisConnection } from '@switchyard/queues';
 import { pino } from 'pino';
 import { createApp } from './app.js';
@@ -12,9 +12,13 @@ const prisma = createPrismaClient({ databaseUrl: env.DATABASE_URL });
 const queues = createQueues({ redisUrl: env.REDIS_URL, prefix: env.SWITCHYARD_QUEUE_PREFIX });
 // Rate limits fail fast while Redis is away (no offline queue): the request is then let through.
 const limiterRedis = createRedisConnection(env.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+const files = createFileStore({ databaseUrl: env.DATABASE_URL });
 const app = createApp({
   prisma,
   queues,
+  files,
+  maxFileBytes: env.SWITCHYARD_MAX_FILE_MB * 1024 * 1024,
+  chatTimeoutMs: env.SWITCHYARD_CHAT_TIMEOUT_MS,
   rateLimiter: createRateLimiter(limiterRedis, { keyPrefix: env.SWITCHYARD_QUEUE_PREFIX }),
   allowPrivateCallbacks: env.SWITCHYARD_ALLOW_PRIVATE_CALLBACKS,
   bodyLimit: env.SWITCHYARD_BODY_LIMIT,
@@ -59,6 +63,7 @@ async function shutdown() {
   server.close();
   await queues.close();
   limiterRedis.disconnect();
+  await files.close();
   await prisma.$disconnect();
   process.exit(0);
 }

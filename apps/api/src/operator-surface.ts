@@ -1,10 +1,14 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
+import type { PrismaClient } from '@switchyard/db';
+import { renderBatch } from '@switchyard/openai-compat';
 import type { Queues } from '@switchyard/queues';
 import type { Express } from 'express';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { batchStats } from './handlers/batches.js';
 import { readOnly, requireOperator } from './http/operator.js';
+import { createPipelineMetrics } from './metrics/pipeline-metrics.js';
 
 /** Job data fields the dashboard shows; anything else (text, if it ever got there) is hidden. */
 const VISIBLE_JOB_FIELDS = new Set([
@@ -39,9 +43,9 @@ export function redactJobData(data: unknown): unknown {
  */
 export function mountOperatorSurface(
   app: Express,
-  deps: { queues: Queues; operatorToken: string; dashboardWrite: boolean },
+  deps: { prisma: PrismaClient; queues: Queues; operatorToken: string; dashboardWrite: boolean },
 ): void {
-  const queues = [deps.queues.route, deps.queues.cascade, deps.queues.webhook];
+  const queues = [deps.queues.route, deps.queues.cascade, deps.queues.webhook, deps.queues.batch];
   const operator = requireOperator(deps.operatorToken);
 
   const board = new ExpressAdapter();
@@ -78,8 +82,31 @@ export function mountOperatorSurface(
       }
     },
   });
+  const pipeline = createPipelineMetrics(deps);
   app.get('/metrics', operator, async (_request, response) => {
     response.setHeader('content-type', metrics.contentType);
-    response.send(await metrics.metrics());
+    response.send((await metrics.metrics()) + (await pipeline.render()));
+  });
+
+  // The ops view of batches: progress, spend and escalation rate of every batch not ended, and of
+  // those that ended in the last 24 hours, across all keys.
+  app.get('/admin/batches', operator, async (_request, response) => {
+    const since = new Date(Date.now() - 24 * 3_600_000);
+    const batches = await deps.prisma.batch.findMany({
+      where: {
+        OR: [
+          { status: { in: ['validating', 'in_progress', 'finalizing', 'cancelling'] } },
+          { updatedAt: { gte: since } },
+        ],
+      },
+      include: { apiKey: { select: { name: true } } },
+      orderBy: { createdAt: 'desc' },
+      take: 200,
+    });
+    const data = [];
+    for (const batch of batches) {
+      data.push({ ...renderBatch(batch, await batchStats(deps.prisma, batch)), api_key: batch.apiKey.name });
+    }
+    response.json({ object: 'list', data });
   });
 }

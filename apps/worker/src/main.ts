@@ -2,7 +2,7 @@
  * Worker process: runs the router, cascade and/or webhook roles (SWITCHYARD_WORKER_ROLES) and the
  * reconciler. SIGTERM/SIGINT stop taking jobs and wait for the active ones.
  */
-import { createPrismaClient, redactUrl } from '@switchyard/db';
+import { createFileStore, createPrismaClient, redactUrl } from '@switchyard/db';
 import {
   createQueues,
   createRedisConnection,
@@ -104,6 +104,7 @@ const deps = {
   verifierFor: createVerifierFor(artifacts, logger),
   judgePrompts,
   logger,
+  files: createFileStore({ databaseUrl: env.DATABASE_URL, maxConnections: 2 }),
 };
 const running = startWorkers(deps, {
   roles: roles as WorkerRole[],
@@ -161,6 +162,7 @@ async function shutdown(signal: string) {
   await running.close();
   await signer?.release();
   await queues.close();
+  await deps.files.close();
   await prisma.$disconnect();
   logger.info('stopped');
   process.exit(0);

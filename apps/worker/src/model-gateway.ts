@@ -118,7 +118,8 @@ export function createModelGateway(
       return { pricing: { kind: 'fixed', worstCaseUsd } };
     }
     const bound = inputTokenUpperBound(entry, toGenerateOptions(input));
-    const cap = entry.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+    // The client's own limit (OpenAI max_tokens) lowers the model's configured cap, never raises it.
+    const cap = Math.min(entry.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS, input.maxOutputTokens ?? Infinity);
     return {
       pricing: {
         kind: 'tokens',
@@ -150,6 +151,7 @@ export function createModelGateway(
           ...toGenerateOptions(input),
           ...(callOptions.maxOutputTokens === undefined ? {} : { maxOutputTokens: callOptions.maxOutputTokens }),
           ...(input.recordId === undefined ? {} : { providerOptions: { replay: { recordId: input.recordId } } }),
+          ...(input.temperature === undefined ? {} : { temperature: input.temperature }),
           timeoutMs: settings.callTimeoutMs,
           ...(callOptions.signal ? { abortSignal: callOptions.signal } : {}),
         },

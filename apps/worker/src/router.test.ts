@@ -1,7 +1,7 @@
 import type { Plan } from '@switchyard/core';
 import type { RoutableQuery } from '@switchyard/queues';
 import { describe, expect, it } from 'vitest';
-import { type ArtifactSource, createPlanQuery, createVerifierFor } from './router.js';
+import { type ArtifactSource, createPlanQuery, createVerifierFor, presetQuality, UnknownModelError } from './router.js';
 
 const pool = ['small', 'medium', 'large'];
 const noArtifacts: ArtifactSource = { byId: async () => null, active: async () => null };
@@ -44,5 +44,35 @@ describe('worker router', () => {
     const verifierFor = createVerifierFor(noArtifacts, { warn() {} });
     const plan = await createPlanQuery({ pool, defaultQuality: 0.5, artifacts: noArtifacts })(query());
     expect(await verifierFor(plan)).toBeUndefined();
+  });
+});
+
+describe('model selection in the planner', () => {
+  it('maps knob presets to qualities (temporary table until the trained calibration)', () => {
+    expect([undefined, 'economy', 'balanced', 'match', 'max'].map(presetQuality)).toEqual([
+      undefined,
+      0.25,
+      0.5,
+      0.75,
+      1,
+    ]);
+    expect(() => presetQuality('cheapest')).toThrow(/unknown knob preset/);
+  });
+
+  it('routes a preset with its quality, and a pinned pool model as one stage without judges', async () => {
+    const planQuery = createPlanQuery({ pool, defaultQuality: 0.5, artifacts: noArtifacts });
+    const economy = (await planQuery(query({ preset: 'economy' }))) as Plan;
+    const max = (await planQuery(query({ preset: 'max' }))) as Plan;
+    expect(economy.setting).not.toBe(max.setting);
+    const pinned = (await planQuery(query({ pinnedModel: 'medium' }))) as Plan;
+    expect(pinned).toMatchObject({ router: 'pinned', stages: [{ model: 'medium' }], judges: [], maxCostUsd: 0.5 });
+  });
+
+  it('refuses a pinned model the pool does not have, with model_not_found naming the pool', async () => {
+    const planQuery = createPlanQuery({ pool, defaultQuality: 0.5, artifacts: noArtifacts });
+    const error = await Promise.resolve(planQuery(query({ pinnedModel: 'gpt-9' }))).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnknownModelError);
+    expect((error as UnknownModelError).code).toBe('model_not_found');
+    expect((error as Error).message).toContain('small, medium, large');
   });
 });

@@ -96,7 +96,9 @@ export function createPlanQuery(options: {
     const metadata = query.options.metadata ?? {};
     const answerType = parseAnswerType(metadata.answerType);
     const category = typeof metadata.category === 'string' ? metadata.category : undefined;
-    const quality = query.options.quality ?? defaultQuality;
+    if (query.options.pinnedModel !== undefined)
+      return pinnedPlan(query.options.pinnedModel, pool, answerType, query.maxCostUsd);
+    const quality = query.options.quality ?? presetQuality(query.options.preset) ?? defaultQuality;
     const maxCostUsd = query.maxCostUsd === null ? undefined : Number(query.maxCostUsd);
     const requested = query.options.router;
     let stored: StoredArtifact | null = null;
@@ -128,6 +130,60 @@ export function createPlanQuery(options: {
       ...(maxCostUsd === undefined ? {} : { maxCostUsd }),
     })(routingQuery);
     return { ...plan, artifactId: stored.id };
+  };
+}
+
+/**
+ * The knob value of a preset (`model: "switchyard/<preset>"`). A temporary table until the trained
+ * knob calibration (issue 12) replaces this one function; undefined = no preset, use the default.
+ */
+export function presetQuality(preset: string | undefined): number | undefined {
+  switch (preset) {
+    case undefined:
+      return undefined;
+    case 'economy':
+      return 0.25;
+    case 'balanced':
+      return 0.5;
+    case 'match':
+      return 0.75;
+    case 'max':
+      return 1;
+    default:
+      throw new Error(`unknown knob preset ${JSON.stringify(preset)}`);
+  }
+}
+
+/** Raised for a pinned model the pool does not have; the query fails with `model_not_found`. */
+export class UnknownModelError extends Error {
+  override readonly name = 'UnknownModelError';
+  readonly code = 'model_not_found';
+}
+
+/**
+ * A concrete pool model asked for by id: one stage with that model, no judges, accepted as answered
+ * (router "pinned"). Checked here because only workers know the pool.
+ */
+export function pinnedPlan(
+  model: string,
+  pool: readonly string[],
+  answerType: AnswerType,
+  maxCostUsd: string | null,
+): Plan {
+  if (!pool.includes(model)) {
+    throw new UnknownModelError(
+      `model ${JSON.stringify(model)} is not in this deployment's pool (${pool.join(', ')}); use "switchyard", "switchyard/<preset>" or one of those`,
+    );
+  }
+  return {
+    version: 1,
+    router: 'pinned',
+    answerType,
+    stages: [{ model }],
+    judges: [],
+    acceptThreshold: 0,
+    ...(maxCostUsd === null ? {} : { maxCostUsd: Number(maxCostUsd) }),
+    setting: `pinned=${model}`,
   };
 }
 

@@ -9,6 +9,8 @@ export type {
   Attempt,
   AttemptTry,
   Batch,
+  BatchLineError,
+  File,
   Query,
   QueryFeedback,
   RouterArtifact,
@@ -40,6 +42,15 @@ export {
   touchApiKey,
 } from './repositories/api-keys.js';
 export {
+  type BodyStats,
+  createFileStore,
+  type FileStore,
+  FileTooLargeError,
+  LineCounter,
+  type NewFileRow,
+  type StoredFile,
+} from './repositories/file-store.js';
+export {
   type AttemptKey,
   type AttemptSettlement,
   type AttemptTryHandle,
@@ -53,6 +64,13 @@ export {
   settleAttempt,
   type TryCharge,
 } from './repositories/ledger.js';
+export {
+  aggregateCalls,
+  aggregateDecisions,
+  type CallTotals,
+  type DecisionTotals,
+  LATENCY_BUCKETS_SECONDS,
+} from './repositories/ledger-metrics.js';
 export {
   activateRouterArtifact,
   findActiveRouterArtifact,

@@ -3,7 +3,7 @@ import type { DefaultJobOptions } from 'bullmq';
 import { z } from 'zod';
 
 /** The queues of the system. Names are literal; a deployment separates them with a prefix. */
-export const QUEUE_NAMES = { route: 'route', cascade: 'cascade', webhook: 'webhook' } as const;
+export const QUEUE_NAMES = { route: 'route', cascade: 'cascade', webhook: 'webhook', batch: 'batch' } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 const uuid = z.string().uuid();
@@ -41,6 +41,15 @@ export type DecideJob = z.infer<typeof decideJobSchema>;
 export const webhookJobSchema = z.object({ deliveryId: uuid });
 export type WebhookJob = z.infer<typeof webhookJobSchema>;
 
+/**
+ * batch/expand: turn the next lines of a batch's input into query rows and route jobs, from the
+ * cursor stored on the batch row. batch/finalize: write the batch's output and error file rows and
+ * its final status once every line has ended.
+ */
+export const batchJobSchema = z.object({ batchId: uuid });
+export type BatchJob = z.infer<typeof batchJobSchema>;
+export type BatchJobName = 'expand' | 'finalize';
+
 export type CascadeJobName = 'call' | 'decide';
 
 /**
@@ -53,6 +62,9 @@ export const jobIds = {
     `call_${job.queryId}_${job.stage}_${job.role}_${job.slot}`,
   decide: (queryId: string, round: number) => `decide_${queryId}_${round}`,
   webhook: (deliveryId: string) => `webhook_${deliveryId}`,
+  /** One expand job per cursor position, so a continuation or a reconciler's enqueue is a no-op twice. */
+  expand: (batchId: string, expandedLines: number) => `expand_${batchId}_${expandedLines}`,
+  finalizeBatch: (batchId: string) => `finalize_${batchId}`,
 };
 
 /** Retry settings for provider calls; the backoff honours a provider's `retry-after`. */
@@ -88,6 +100,8 @@ export function defaultJobOptions(queue: QueueName, retry: RetrySettings): Defau
       return { ...keep, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } };
     case 'cascade':
       return { ...keep, attempts: retry.callAttempts, backoff: { type: 'provider', delay: retry.callBackoffMs } };
+    case 'batch':
+      return { ...keep, attempts: 10, backoff: { type: 'exponential', delay: 1_000 } };
     case 'webhook':
       return {
         ...keep,

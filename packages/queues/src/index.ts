@@ -1,4 +1,13 @@
+export { answeredQueryOf, attemptsByQuery, failedQueryOf, QUERY_VIEW_SELECT } from './batches/answered-query.js';
+export { enqueueFinalizeIfReady, isBatchReadyToFinalize } from './batches/batch-progress.js';
+export { batchErrorLines, batchOutputLines } from './batches/batch-results.js';
+export { type CancelBatchResult, cancelBatch } from './batches/cancel-batch.js';
+export { defaultExpandSettings, type ExpandSettings, expandBatch } from './batches/expand-batch.js';
+export { finalizeBatch } from './batches/finalize-batch.js';
+export { type InputLine, readLines } from './batches/read-lines.js';
 export {
+  type BatchJob,
+  batchJobSchema,
   type CallJob,
   callJobSchema,
   type DecideJob,
@@ -23,6 +32,7 @@ export {
   loadJudgePrompts,
   renderJudgeUserTurn,
 } from './judges/judge-prompts.js';
+export { QUEUE_WAIT_BUCKETS_SECONDS, queueWaitKey, readQueueWaits, recordQueueWait } from './metrics/queue-wait.js';
 export { chargeForFailure } from './pipeline/charge-policy.js';
 export { decideQuery } from './pipeline/decide-query.js';
 export type {
@@ -39,6 +49,7 @@ export type {
 export { completeQuery, failQuery } from './pipeline/finalize-query.js';
 export { attemptToObservation, settledObservations } from './pipeline/observations.js';
 export { performCall, RefusedJobError, RetryableCallError } from './pipeline/perform-call.js';
+export { queryGatewayInput } from './pipeline/query-input.js';
 export { routeQuery } from './pipeline/route-query.js';
 export { createQueues, type QueueSettings, type Queues } from './queues.js';
 export { defaultReconcileSettings, type ReconcileSettings, reconcileQueries } from './reconcile.js';

@@ -1,6 +1,7 @@
 import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
+  batchJobSchema,
   type CallJob,
   callJobSchema,
   type DecideJob,
@@ -34,7 +35,14 @@ export interface Queues {
   route: Queue;
   cascade: Queue;
   webhook: Queue;
+  batch: Queue;
   enqueueRoute(queryId: string): Promise<void>;
+  /** Route jobs of many queries in one round trip (a batch's chunk). */
+  enqueueRoutes(queryIds: readonly string[]): Promise<void>;
+  /** The expand job of a batch at its stored cursor (`expandedLines`). */
+  enqueueExpandBatch(batchId: string, expandedLines: number): Promise<void>;
+  /** The finalize job of a batch; `replaceFailed` removes a finalize job that failed for good first. */
+  enqueueFinalizeBatch(batchId: string, options?: { replaceFailed?: boolean }): Promise<void>;
   /**
    * Adds a decide job that runs once every call job under it has finished (a BullMQ flow).
    * `replaceFailedCalls`: a call whose job failed for good (its tries used up by errors that are not
@@ -62,6 +70,7 @@ export function createQueues(settings: QueueSettings): Queues {
     ...common,
     defaultJobOptions: defaultJobOptions('webhook', full.retry),
   });
+  const batch = new Queue(QUEUE_NAMES.batch, { ...common, defaultJobOptions: defaultJobOptions('batch', full.retry) });
   const flows = new FlowProducer(common);
   const decideOptions = { ...cascadeOptions, attempts: 5, backoff: { type: 'exponential', delay: 500 } };
 
@@ -70,6 +79,27 @@ export function createQueues(settings: QueueSettings): Queues {
     route,
     cascade,
     webhook,
+    batch,
+    async enqueueRoutes(queryIds) {
+      if (queryIds.length === 0) return;
+      await route.addBulk(
+        queryIds.map((queryId) => ({
+          name: 'route',
+          data: routeJobSchema.parse({ queryId }),
+          opts: { jobId: jobIds.route(queryId) },
+        })),
+      );
+    },
+    async enqueueExpandBatch(batchId, expandedLines) {
+      const data = batchJobSchema.parse({ batchId });
+      await batch.add('expand', data, { jobId: jobIds.expand(batchId, expandedLines) });
+    },
+    async enqueueFinalizeBatch(batchId, options = {}) {
+      const data = batchJobSchema.parse({ batchId });
+      const id = jobIds.finalizeBatch(batchId);
+      if (options.replaceFailed && (await batch.getJobState(id)) === 'failed') await batch.remove(id);
+      await batch.add('finalize', data, { jobId: id });
+    },
     async enqueueRoute(queryId) {
       const data = routeJobSchema.parse({ queryId });
       await withTimeout(
@@ -113,7 +143,7 @@ export function createQueues(settings: QueueSettings): Queues {
       await webhook.add('deliver', data, { jobId: jobIds.webhook(deliveryId) });
     },
     async close() {
-      await Promise.allSettled([route.close(), cascade.close(), webhook.close(), flows.close()]);
+      await Promise.allSettled([route.close(), cascade.close(), webhook.close(), batch.close(), flows.close()]);
       connection.disconnect();
     },
   };

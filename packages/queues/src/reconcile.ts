@@ -1,3 +1,5 @@
+import { enqueueFinalizeIfReady } from './batches/batch-progress.js';
+import { cancelBatch } from './batches/cancel-batch.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 
 export interface ReconcileSettings {
@@ -29,7 +31,7 @@ export async function reconcileQueries(
   deps: PipelineDeps,
   settings: ReconcileSettings = defaultReconcileSettings,
   now = new Date(),
-): Promise<{ requeued: number; recovered: number; webhooks: number }> {
+): Promise<{ requeued: number; recovered: number; webhooks: number; batches: number }> {
   const { prisma, queues } = deps;
   const queued = await prisma.query.findMany({
     where: { status: 'queued', updatedAt: { lt: new Date(now.getTime() - settings.queuedAfterMs) } },
@@ -64,5 +66,40 @@ export async function reconcileQueries(
     orderBy: { createdAt: 'asc' },
   });
   for (const delivery of pendingWebhooks) await queues.enqueueWebhook(delivery.id);
-  return { requeued: queued.length, recovered: stalled.length, webhooks: pendingWebhooks.length };
+
+  // Batches that have not moved for a while: an expansion whose job Redis lost (re-enqueued at its
+  // stored cursor; a no-op while that job exists), or a batch whose lines have all ended but whose
+  // finalize job was lost or failed for good.
+  const idleBatches = await prisma.batch.findMany({
+    where: {
+      status: { in: ['validating', 'in_progress', 'finalizing', 'cancelling'] },
+      updatedAt: { lt: new Date(now.getTime() - settings.queuedAfterMs) },
+    },
+    select: { id: true, status: true, expansionDone: true, expandedLines: true },
+    take: settings.limit,
+    orderBy: { updatedAt: 'asc' },
+  });
+  let batches = 0;
+  // Past its completion window a batch expires: like a cancel, queued requests stop, running ones finish.
+  const expiring = await prisma.batch.findMany({
+    where: { status: { in: ['validating', 'in_progress'] }, expiresAt: { lt: now } },
+    select: { id: true },
+    take: settings.limit,
+  });
+  for (const batch of expiring) {
+    await cancelBatch(deps, batch.id, null, { expire: true });
+    batches += 1;
+  }
+  for (const batch of idleBatches) {
+    if (batch.status === 'finalizing') {
+      await queues.enqueueFinalizeBatch(batch.id, { replaceFailed: true });
+      batches += 1;
+    } else if (!batch.expansionDone && batch.status !== 'cancelling') {
+      await queues.enqueueExpandBatch(batch.id, batch.expandedLines);
+      batches += 1;
+    } else if (await enqueueFinalizeIfReady(deps, batch.id, { replaceFailed: true })) {
+      batches += 1;
+    }
+  }
+  return { requeued: queued.length, recovered: stalled.length, webhooks: pendingWebhooks.length, batches };
 }

@@ -1,7 +1,17 @@
 import { isDatabaseUnavailable } from '@switchyard/db';
 import { type Job, MetricsTime, type MinimalJob, UnrecoverableError, Worker } from 'bullmq';
-import { callJobSchema, decideJobSchema, QUEUE_NAMES, routeJobSchema, webhookJobSchema } from './catalog.js';
+import { expandBatch } from './batches/expand-batch.js';
+import { finalizeBatch } from './batches/finalize-batch.js';
+import {
+  batchJobSchema,
+  callJobSchema,
+  decideJobSchema,
+  QUEUE_NAMES,
+  routeJobSchema,
+  webhookJobSchema,
+} from './catalog.js';
 import { createRedisConnection } from './connection.js';
+import { recordQueueWait } from './metrics/queue-wait.js';
 import { decideQuery } from './pipeline/decide-query.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { performCall, RefusedJobError, RetryableCallError } from './pipeline/perform-call.js';
@@ -109,6 +119,32 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
     );
     workers.push(worker);
   }
+  if (settings.roles.includes('router')) {
+    // Batch expansion and finalization run beside routing: they turn input lines into queries.
+    const { files } = deps;
+    if (files === undefined) throw new Error('the router role needs a file store (batch inputs)');
+    let worker: Worker | undefined;
+    worker = new Worker(
+      QUEUE_NAMES.batch,
+      guarded(
+        async (job: Job) => {
+          const { batchId } = parse(batchJobSchema, job);
+          switch (job.name) {
+            case 'expand':
+              return expandBatch({ ...deps, files }, batchId);
+            case 'finalize':
+              return finalizeBatch(deps, batchId);
+            default:
+              throw new UnrecoverableError(`unknown batch job name ${job.name}`);
+          }
+        },
+        () => worker,
+        deps.logger,
+      ),
+      { ...common('router'), concurrency: 2 },
+    );
+    workers.push(worker);
+  }
   if (settings.roles.includes('cascade')) {
     let worker: Worker | undefined;
     worker = new Worker(
@@ -159,6 +195,16 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
     );
     workers.push(worker);
   }
+  // Queue wait: from a job's creation (or the end of its delay) to the moment a worker took it, on its
+  // first try. Decide jobs are left out: they wait for their calls by design.
+  const metricsRedis = createRedisConnection(redisUrl);
+  for (const worker of workers) {
+    worker.on('active', (job) => {
+      if (job.attemptsMade > 0 || job.name === 'decide') return;
+      const readyAt = job.timestamp + (job.opts.delay ?? 0);
+      recordQueueWait(metricsRedis, prefix, worker.name, (job.processedOn ?? Date.now()) - readyAt);
+    });
+  }
   for (const worker of workers) {
     worker.on('failed', (job, error) => {
       deps.logger.warn(
@@ -174,6 +220,7 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
     workers,
     async close() {
       await Promise.allSettled(workers.map((worker) => worker.close()));
+      metricsRedis.disconnect();
     },
   };
 }

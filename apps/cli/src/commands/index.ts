@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerBatchCommands } from './batches.js';
 import { registerBenchCommand } from './bench.js';
 import { registerDemoCommand } from './demo.js';
 import { registerEvalCommands } from './eval.js';
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerRouterCommands(program);
   registerKeysCommands(program);
   registerBenchCommand(program);
+  registerBatchCommands(program);
 }

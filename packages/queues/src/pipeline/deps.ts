@@ -1,5 +1,5 @@
 import type { Plan, VerifierRequest } from '@switchyard/core';
-import type { CallPricing, PrismaClient } from '@switchyard/db';
+import type { CallPricing, FileStore, PrismaClient } from '@switchyard/db';
 import type { JudgePrompts } from '../judges/judge-prompts.js';
 import type { Queues } from '../queues.js';
 
@@ -26,6 +26,10 @@ export interface GatewayInput {
    * pick among recordings of one prompt. Other providers ignore it.
    */
   recordId?: string;
+  /** The client's limit on output tokens (OpenAI `max_tokens`); default: the model's configured limit. */
+  maxOutputTokens?: number;
+  /** The client's sampling temperature, when it gave one. */
+  temperature?: number;
 }
 
 export interface GatewayResult {
@@ -99,6 +103,10 @@ export interface QueryOptions {
   quality?: number;
   /** A stored router artifact id, or "fixed"; default: the active artifact, else the fixed router. */
   router?: string;
+  /** A knob preset (`model: "switchyard/<preset>"`); the planner maps it to a quality. */
+  preset?: string;
+  /** A pool model id to call directly (`model: "<id>"`): one stage, no judges. */
+  pinnedModel?: string;
 }
 
 export interface Logger {
@@ -121,4 +129,6 @@ export interface PipelineDeps {
   /** The LLM judge prompts (one version); default `loadJudgePrompts()` of the default version. */
   judgePrompts?: JudgePrompts;
   logger: Logger;
+  /** Where uploaded files' bodies are read from (batch expansion; workers with the router role). */
+  files?: FileStore;
 }

@@ -1,5 +1,6 @@
 import type { StageVerdict } from '@switchyard/core';
 import type { Prisma } from '@switchyard/db';
+import { recordBatchQueryEnd } from '../batches/batch-progress.js';
 import type { PipelineDeps } from './deps.js';
 
 /** The decision summary stored with a finished query (beside its plan). */
@@ -74,14 +75,18 @@ async function finalize(
   data: Prisma.QueryUpdateManyMutationInput,
   event: string,
 ): Promise<void> {
-  const deliveryId = await deps.prisma.$transaction(async (tx) => {
+  const ended = await deps.prisma.$transaction(async (tx) => {
     const updated = await tx.query.updateMany({
       where: { id: queryId, status: { notIn: ['completed', 'failed'] } },
       data,
     });
-    return updated.count === 1 ? recordCallback(tx, queryId, event) : null;
+    if (updated.count !== 1) return null;
+    // A batch query counts on its batch in the same transaction (exact counts; the last one ends it).
+    const finishedBatch = await recordBatchQueryEnd(tx, queryId, data.status === 'completed' ? 'completed' : 'failed');
+    return { deliveryId: await recordCallback(tx, queryId, event), finishedBatch };
   });
-  if (deliveryId !== null) await deps.queues.enqueueWebhook(deliveryId);
+  if (ended?.deliveryId) await deps.queues.enqueueWebhook(ended.deliveryId);
+  if (ended?.finishedBatch) await deps.queues.enqueueFinalizeBatch(ended.finishedBatch);
 }
 
 function toJson(value: object): Prisma.InputJsonValue {

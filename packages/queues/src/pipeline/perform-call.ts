@@ -6,6 +6,7 @@ import { loadJudgePrompts } from '../judges/judge-prompts.js';
 import { chargeForFailure } from './charge-policy.js';
 import type { GatewayError, GatewayInput, GatewayPricing, GatewayResult, PipelineDeps } from './deps.js';
 import { attemptToObservation } from './observations.js';
+import { queryGatewayInput } from './query-input.js';
 
 /** Thrown for a retryable provider failure that still has tries left; the queue backs off and retries. */
 export class RetryableCallError extends Error {
@@ -71,12 +72,7 @@ export async function performCall(
   let input: GatewayInput;
   let judgePrompt: JudgePromptUse | undefined;
   if (job.input.kind === 'query') {
-    const recordId = (query.options as { metadata?: { recordId?: unknown } } | null)?.metadata?.recordId;
-    input = {
-      prompt: query.prompt,
-      ...(query.system ? { system: query.system } : {}),
-      ...(typeof recordId === 'string' ? { recordId } : {}),
-    };
+    input = queryGatewayInput(query);
   } else {
     const { answer } = job.input;
     const judged = await prisma.attempt.findUnique({

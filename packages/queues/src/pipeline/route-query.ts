@@ -17,7 +17,12 @@ export async function routeQuery(deps: PipelineDeps, job: RouteJob): Promise<voi
   }
   if (query.status === 'completed' || query.status === 'failed') return;
   if (query.plan === null) {
-    await prisma.query.update({ where: { id: query.id }, data: { status: 'routing' } });
+    // Guarded: a query failed meanwhile (its batch was cancelled) is never routed.
+    const claimed = await prisma.query.updateMany({
+      where: { id: query.id, status: { in: ['queued', 'routing'] } },
+      data: { status: 'routing' },
+    });
+    if (claimed.count === 0) return;
     let plan: unknown;
     try {
       plan = await deps.planQuery({
@@ -33,13 +38,18 @@ export async function routeQuery(deps: PipelineDeps, job: RouteJob): Promise<voi
       await failQuery(
         deps,
         query.id,
-        'routing_failed',
+        // A planner error may name its own code (e.g. model_not_found for a pinned model).
+        (error as { code?: unknown }).code === 'model_not_found' ? 'model_not_found' : 'routing_failed',
         `the router could not plan this query: ${(error as Error).message}`,
       );
       return;
     }
     const parsed = planSchema.parse(plan);
-    await prisma.query.update({ where: { id: query.id }, data: { plan: parsed, status: 'running' } });
+    const planned = await prisma.query.updateMany({
+      where: { id: query.id, status: 'routing' },
+      data: { plan: parsed, status: 'running' },
+    });
+    if (planned.count === 0) return;
   }
   await deps.queues.enqueueDecide({ queryId: query.id, round: 0 });
 }

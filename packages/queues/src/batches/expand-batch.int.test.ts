@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { createApiKey, createFileStore, createPrismaClient, type FileStore, type PrismaClient } from '@switchyard/db';
+import { createTestDatabase, type TestDatabase } from '@switchyard/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PipelineDeps } from '../pipeline/deps.js';
+import { createQueues, type Queues } from '../queues.js';
+import { expandBatch } from './expand-batch.js';
+
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const silent = { info() {}, warn() {}, error() {} };
+let database: TestDatabase;
+let prisma: PrismaClient;
+let files: FileStore;
+let queues: Queues;
+
+beforeAll(async () => {
+  database = await createTestDatabase({ prefix: 'sy_expand' });
+  prisma = createPrismaClient({ databaseUrl: database.url, maxConnections: 4 });
+  files = createFileStore({ databaseUrl: database.url, maxConnections: 2 });
+  queues = createQueues({ redisUrl, prefix: `sy_expand_${randomBytes(4).toString('hex')}` });
+});
+afterAll(async () => {
+  await queues.route.obliterate({ force: true }).catch(() => {});
+  await queues.batch.obliterate({ force: true }).catch(() => {});
+  await queues.close();
+  await files.close();
+  await prisma.$disconnect();
+  await database.drop();
+});
+
+const request = (customId: string, content: string) =>
+  JSON.stringify({
+    custom_id: customId,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model: 'switchyard', messages: [{ role: 'user', content }] },
+  });
+
+/** A file store whose reads come in tiny pieces and die (like a crashed worker) after `failAfter` pieces. */
+function flakyStore(failAfter: number): FileStore {
+  return {
+    ...files,
+    async *read(oid, options) {
+      let pieces = 0;
+      for await (const chunk of files.read(oid, options)) {
+        for (let start = 0; start < chunk.length; start += 97) {
+          if (pieces++ === failAfter) throw new Error('simulated crash while reading the input');
+          yield chunk.subarray(start, start + 97);
+        }
+      }
+    },
+  };
+}
+
+describe('expanding a batch', () => {
+  it('resumes after crashes at the committed cursor: every line once, bad lines with their numbers', async () => {
+    const { summary } = await createApiKey(prisma, { name: 'expand' });
+    const lines: string[] = [];
+    const expectedErrors = new Map<number, string>();
+    const expectedQueries = new Set<number>();
+    for (let index = 0; index < 1_200; index++) {
+      const number = lines.length + 1;
+      if (index % 97 === 5) {
+        lines.push('{"custom_id": "x"');
+        expectedErrors.set(number, 'invalid_json');
+      } else if (index % 89 === 7) {
+        lines.push(request('q-3', 'duplicate of an early line'));
+        expectedErrors.set(number, 'duplicate_custom_id');
+      } else if (index % 101 === 9) {
+        lines.push('   ');
+      } else if (index === 600) {
+        lines.push(request('long', 'x'.repeat(5_000)));
+        expectedErrors.set(number, 'line_too_long');
+      } else {
+        lines.push(`${request(`q-${index}`, `What is ${index} + 1?`)}${index % 3 === 0 ? '\r' : ''}`);
+        expectedQueries.add(number);
+      }
+    }
+    const body = Buffer.from(lines.join('\n'));
+    const stored = await files.create([body], {
+      maxBytes: 10 << 20,
+      describe: () => ({ apiKeyId: summary.id, purpose: 'batch', filename: 'in.jsonl' }),
+    });
+    const batch = await prisma.batch.create({
+      data: {
+        apiKeyId: summary.id,
+        inputFileId: stored.id,
+        endpoint: '/v1/chat/completions',
+        completionWindow: '24h',
+        totalCount: stored.lineCount,
+        queryMaxCostUsd: '0.5',
+        expiresAt: new Date(Date.now() + 86_400_000),
+      },
+    });
+    expect(stored.lineCount).toBe(expectedQueries.size + expectedErrors.size);
+    const settings = { chunkLines: 50, chunkBytes: 1 << 20, sliceLines: 300, maxLineBytes: 2_000 };
+    const outcomes: string[] = [];
+    // Each run is a job: some die mid-read, some stop at their slice and hand over to the next.
+    for (const failAfter of [40, 400, 10_000, 3, 10_000, 10_000, 10_000, 10_000]) {
+      const deps = { prisma, queues, logger: silent, files: flakyStore(failAfter) } as unknown as PipelineDeps & {
+        files: FileStore;
+      };
+      outcomes.push(await expandBatch(deps, batch.id, settings).catch((error: Error) => `crash: ${error.message}`));
+      const row = await prisma.batch.findUniqueOrThrow({ where: { id: batch.id } });
+      if (row.expansionDone) break;
+    }
+    expect(outcomes.some((outcome) => outcome.startsWith('crash'))).toBe(true);
+    expect(outcomes.some((outcome) => outcome.startsWith('continued'))).toBe(true);
+    const row = await prisma.batch.findUniqueOrThrow({ where: { id: batch.id } });
+    expect(row).toMatchObject({
+      expansionDone: true,
+      status: 'in_progress',
+      queryCount: expectedQueries.size,
+      invalidCount: expectedErrors.size,
+      failedCount: expectedErrors.size,
+      expandedLines: lines.length,
+      expandedBytes: BigInt(body.length),
+    });
+    const queries = await prisma.query.findMany({
+      where: { batchId: batch.id },
+      select: { id: true, batchIndex: true, prompt: true },
+    });
+    expect(new Set(queries.map((query) => query.batchIndex))).toEqual(expectedQueries);
+    expect(queries).toHaveLength(expectedQueries.size);
+    const errors = await prisma.batchLineError.findMany({ where: { batchId: batch.id }, orderBy: { line: 'asc' } });
+    expect(new Map(errors.map((error) => [error.line, error.code]))).toEqual(expectedErrors);
+    // Every query's route job is queued (job ids derive from the rows).
+    const jobs = await queues.route.getJobCounts('waiting');
+    expect(jobs.waiting).toBe(expectedQueries.size);
+  }, 60_000);
+});
