@@ -1,0 +1,54 @@
+import {
+  calibrateKnob,
+  chooseTaxonomyModel,
+  PRICE_OF_ACCURACY_SETTINGS,
+  statsForCategory,
+  type TaxonomyArtifact,
+} from '@switchyard/core';
+import { singleModelPerformance, type TrainingContext } from '../context/training-context.js';
+
+/**
+ * Trains the taxonomy router: per classified category, the model with the best accuracy − λ × cost at
+ * each price of accuracy λ (`chooseTaxonomyModel`). Its knob calibration is cross-validated: each fold's
+ * records are routed with statistics of the other folds.
+ */
+export function trainTaxonomy(context: TrainingContext): TaxonomyArtifact {
+  const { pool, records, folds } = context;
+  const prices = PRICE_OF_ACCURACY_SETTINGS;
+  const sums = prices.map(() => ({ correct: 0, costUsd: 0 }));
+  for (let fold = 0; fold < folds; fold += 1) {
+    const stats = context.stats.withoutFolds([fold]);
+    const choices = new Map<string, number[]>();
+    for (const record of records) {
+      if (record.fold !== fold) continue;
+      let chosen = choices.get(record.category);
+      if (chosen === undefined) {
+        const categoryStats = statsForCategory(stats, record.category);
+        chosen = prices.map(
+          (price) => pool.indexOf.get(chooseTaxonomyModel(pool.models, categoryStats, price)) as number,
+        );
+        choices.set(record.category, chosen);
+      }
+      chosen.forEach((model, setting) => {
+        const entry = sums[setting] as { correct: number; costUsd: number };
+        entry.correct += record.correct[model] as number;
+        entry.costUsd += record.costUsd[model] as number;
+      });
+    }
+  }
+  const count = records.length;
+  return {
+    kind: 'taxonomy',
+    version: 1,
+    pool: [...pool.models],
+    accuracyPerUsd: [...prices],
+    knob: calibrateKnob(
+      sums.map((entry, setting) => ({ setting, costUsd: entry.costUsd / count, accuracy: entry.correct / count })),
+      singleModelPerformance(context).best,
+    ),
+    ...(context.answerTypeClassifier === undefined ? {} : { answerTypeClassifier: context.answerTypeClassifier }),
+    stats: context.allStats,
+    categoryClassifier: context.categoryClassifier,
+    trainedOn: context.trainedOn,
+  };
+}
