@@ -25,9 +25,10 @@ import { textFeatureConfigSchema } from './text-features.js';
  * train` stores in `router_artifacts` and workers and `switchyard eval` route with. Every kind carries
  * its knob calibration (`KnobCalibration`: the cross-validated cost and accuracy of its settings, see
  * quality-knob.ts) and its internal settings, the prices of accuracy `accuracyPerUsd[setting]`.
- * - `switchyard` (version 3): per setting, either the learned cascade (per-query stages from the learned
- *   router's priors, references by value of information) or one cascade policy per category; a
- *   category classifier and two agreement calibrations (the verifiers of those two families).
+ * - `switchyard` (version 3): per setting, the learned cascade (per-query stages from the learned
+ *   router's priors, references by value of information), one cascade policy per category (a single
+ *   model is a policy too: the taxonomy router), or the learned router's one model per query; a category
+ *   classifier and two agreement calibrations (the verifiers of the two cascade families).
  * - `taxonomy`: per setting and classified category, the one model with the best accuracy − price × cost.
  * - `learned`: per setting, the one model with the best predicted P(correct | prompt) − price × cost.
  * Each may carry an answer-type classifier (see `inferAnswerType`).
@@ -104,6 +105,8 @@ const common = {
 /** One setting of a Switchyard router: which family plans the queries at that price of accuracy. */
 export const switchyardSettingSchema = z.discriminatedUnion('family', [
   z.object({ family: z.literal('learned-cascade') }),
+  /** One model per query: the learned router's pick (no cascade). */
+  z.object({ family: z.literal('learned-router') }),
   z.object({
     family: z.literal('policy'),
     /** Category → its cascade; a query of another category is planned by the learned cascade. */
@@ -280,6 +283,15 @@ export function createArtifactRouter(artifact: RouterArtifact, options: Artifact
         const category = artifactCategory(artifact, query);
         const family = artifact.settings[setting] ?? { family: 'learned-cascade' as const };
         const accuracyPerUsd = artifact.accuracyPerUsd[setting] ?? 0;
+        if (family.family === 'learned-router') {
+          return createLearnedRouter({
+            model: artifact.learned.router,
+            pool: artifact.pool,
+            accuracyPerUsd,
+            label: `${label(setting)}, learned router`,
+            ...budget,
+          })({ ...query, ...(category === undefined ? {} : { category }) });
+        }
         const policy = family.family === 'policy' && category !== undefined ? family.policies[category] : undefined;
         if (policy !== undefined) {
           return planFromPolicy(policy, {

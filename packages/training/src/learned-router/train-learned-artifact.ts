@@ -9,6 +9,27 @@ import { singleModelPerformance, type TrainingContext } from '../context/trainin
 export function trainLearnedArtifact(context: TrainingContext): LearnedArtifact {
   const { pool, records } = context;
   const prices = PRICE_OF_ACCURACY_SETTINGS;
+  const sums = learnedRouterOutOfFold(context);
+  const count = records.length;
+  return {
+    kind: 'learned',
+    version: 1,
+    pool: [...pool.models],
+    accuracyPerUsd: [...prices],
+    knob: calibrateKnob(
+      sums.map((entry, setting) => ({ setting, costUsd: entry.costUsd / count, accuracy: entry.correct / count })),
+      singleModelPerformance(context).best,
+    ),
+    ...(context.answerTypeClassifier === undefined ? {} : { answerTypeClassifier: context.answerTypeClassifier }),
+    router: context.learnedRouter,
+    trainedOn: context.trainedOn,
+  };
+}
+
+/** The learned router's cross-validated sums at every price of accuracy, with out-of-fold predictions. */
+export function learnedRouterOutOfFold(context: TrainingContext): { correct: number; costUsd: number }[] {
+  const { pool, records } = context;
+  const prices = PRICE_OF_ACCURACY_SETTINGS;
   const meanCost = new Map(context.learnedRouter.models.map((entry) => [entry.model, entry.meanCostUsd]));
   const sums = prices.map(() => ({ correct: 0, costUsd: 0 }));
   records.forEach((record, index) => {
@@ -25,18 +46,5 @@ export function trainLearnedArtifact(context: TrainingContext): LearnedArtifact 
       entry.costUsd += record.costUsd[model] as number;
     });
   });
-  const count = records.length;
-  return {
-    kind: 'learned',
-    version: 1,
-    pool: [...pool.models],
-    accuracyPerUsd: [...prices],
-    knob: calibrateKnob(
-      sums.map((entry, setting) => ({ setting, costUsd: entry.costUsd / count, accuracy: entry.correct / count })),
-      singleModelPerformance(context).best,
-    ),
-    ...(context.answerTypeClassifier === undefined ? {} : { answerTypeClassifier: context.answerTypeClassifier }),
-    router: context.learnedRouter,
-    trainedOn: context.trainedOn,
-  };
+  return sums;
 }

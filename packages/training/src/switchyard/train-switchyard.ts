@@ -2,6 +2,7 @@ import {
   type AgreementPattern,
   type CascadeQueryView,
   calibrateKnob,
+  chooseTaxonomyModel,
   LEARNED_CASCADE_DEFAULTS,
   type LearnedCascadeSettings,
   type Plan,
@@ -15,6 +16,7 @@ import {
 import { FoldCounts } from '../calibration/fold-counts.js';
 import { singleModelPerformance, type TrainingContext } from '../context/training-context.js';
 import { learnedCascadeExamples, policyExamples } from '../learned-cascade/learned-cascade-examples.js';
+import { learnedRouterOutOfFold } from '../learned-router/train-learned-artifact.js';
 import {
   type CategoryPolicies,
   candidatePolicies,
@@ -25,6 +27,7 @@ import {
 } from '../policy/search-policies.js';
 import type { PreparedRecord } from '../records/prepare-records.js';
 import { simulatePlan } from '../simulation/simulate-plan.js';
+import { taxonomyOutOfFold } from '../taxonomy/train-taxonomy.js';
 
 /** Verifier ids of the two calibrations a Switchyard artifact carries. */
 export const LEARNED_CASCADE_VERIFIER = 'learned-cascade-calibration';
@@ -40,8 +43,8 @@ export interface SwitchyardTrainingOptions {
 export interface SettingReport {
   setting: number;
   accuracyPerUsd: number;
-  /** `mixed`: per category the better of the two families. */
-  family: SwitchyardSetting['family'] | 'mixed';
+  /** `mixed`: per category the better of the two cascade families; `taxonomy`: one model per category. */
+  family: SwitchyardSetting['family'] | 'mixed' | 'taxonomy';
   accuracy: number;
   costUsd: number;
 }
@@ -61,9 +64,11 @@ export interface TrainedSwitchyard {
  *   its verifier is trained on examples from plans shaped by out-of-fold priors;
  * - per-category policies (see `searchCategoryPolicies`): one cascade per classified category, chosen
  *   by nested cross-validation, with a verifier trained on every (model, ≤ 2 references) pattern.
- * Every (family, λ) is one setting; the knob's calibration is the upper hull of their cross-validated
- * (cost, accuracy), so the frontier takes each family where it is better (the learned cascade where
- * prompts tell models apart, the policies where only the category does). Every choice is made on the
+ * Every (family, λ) is one setting — also per category the better cascade family, the taxonomy router
+ * (one model per category) and the learned router (one model per query) — and the knob's calibration
+ * is the upper hull of their cross-validated (cost, accuracy): the frontier takes each family where it
+ * is better (the learned cascade where prompts tell models apart, the policies where only the category
+ * does, a single model where no cascade pays). Every choice is made on the
  * training records' folds; nothing else is read.
  */
 export function trainSwitchyard(context: TrainingContext, options: SwitchyardTrainingOptions = {}): TrainedSwitchyard {
@@ -184,11 +189,36 @@ export function trainSwitchyard(context: TrainingContext, options: SwitchyardTra
     accuracyPerUsd.push(price);
     points.push({ setting: points.length, costUsd: costUsd / count, accuracy: correct / count });
   });
+  // The taxonomy router (per category the model with the best accuracy − λ × cost) and the learned
+  // router (one model per query): Switchyard's frontier includes theirs.
+  const taxonomy = taxonomyOutOfFold(context);
+  prices.forEach((price, index) => {
+    const sums = taxonomy[index] as { correct: number; costUsd: number };
+    const policies: Record<string, ReturnType<typeof policyOf>> = {};
+    for (const category of context.stats.categories) {
+      const model = chooseTaxonomyModel(pool.models, statsForCategory(context.allStats, category), price);
+      policies[category] = { stages: [{ model, acceptThreshold: 0 }], referenceModels: [] };
+    }
+    settings.push({ family: 'policy', policies });
+    accuracyPerUsd.push(price);
+    points.push({ setting: points.length, costUsd: sums.costUsd / count, accuracy: sums.correct / count });
+  });
+  const learnedRouter = learnedRouterOutOfFold(context);
+  prices.forEach((price, index) => {
+    const sums = learnedRouter[index] as { correct: number; costUsd: number };
+    settings.push({ family: 'learned-router' });
+    accuracyPerUsd.push(price);
+    points.push({ setting: points.length, costUsd: sums.costUsd / count, accuracy: sums.correct / count });
+  });
+  const familyOf = (setting: number): SettingReport['family'] =>
+    (['learned-cascade', 'policy', 'mixed', 'taxonomy', 'learned-router'] as const)[
+      Math.floor(setting / prices.length)
+    ] ?? 'policy';
   for (const [setting, point] of points.entries()) {
     report.push({
       setting,
       accuracyPerUsd: accuracyPerUsd[setting] as number,
-      family: setting >= 2 * prices.length ? 'mixed' : (settings[setting] as SwitchyardSetting).family,
+      family: familyOf(setting),
       accuracy: point.accuracy,
       costUsd: point.costUsd,
     });

@@ -13,6 +13,31 @@ import { singleModelPerformance, type TrainingContext } from '../context/trainin
  * records are routed with statistics of the other folds.
  */
 export function trainTaxonomy(context: TrainingContext): TaxonomyArtifact {
+  const { pool, records } = context;
+  const prices = PRICE_OF_ACCURACY_SETTINGS;
+  const sums = taxonomyOutOfFold(context);
+  const count = records.length;
+  return {
+    kind: 'taxonomy',
+    version: 1,
+    pool: [...pool.models],
+    accuracyPerUsd: [...prices],
+    knob: calibrateKnob(
+      sums.map((entry, setting) => ({ setting, costUsd: entry.costUsd / count, accuracy: entry.correct / count })),
+      singleModelPerformance(context).best,
+    ),
+    ...(context.answerTypeClassifier === undefined ? {} : { answerTypeClassifier: context.answerTypeClassifier }),
+    stats: context.allStats,
+    categoryClassifier: context.categoryClassifier,
+    trainedOn: context.trainedOn,
+  };
+}
+
+/**
+ * The taxonomy router's cross-validated sums at every price of accuracy (`PRICE_OF_ACCURACY_SETTINGS`):
+ * each fold routed with the statistics of the other folds.
+ */
+export function taxonomyOutOfFold(context: TrainingContext): { correct: number; costUsd: number }[] {
   const { pool, records, folds } = context;
   const prices = PRICE_OF_ACCURACY_SETTINGS;
   const sums = prices.map(() => ({ correct: 0, costUsd: 0 }));
@@ -36,19 +61,5 @@ export function trainTaxonomy(context: TrainingContext): TaxonomyArtifact {
       });
     }
   }
-  const count = records.length;
-  return {
-    kind: 'taxonomy',
-    version: 1,
-    pool: [...pool.models],
-    accuracyPerUsd: [...prices],
-    knob: calibrateKnob(
-      sums.map((entry, setting) => ({ setting, costUsd: entry.costUsd / count, accuracy: entry.correct / count })),
-      singleModelPerformance(context).best,
-    ),
-    ...(context.answerTypeClassifier === undefined ? {} : { answerTypeClassifier: context.answerTypeClassifier }),
-    stats: context.allStats,
-    categoryClassifier: context.categoryClassifier,
-    trainedOn: context.trainedOn,
-  };
+  return sums;
 }
