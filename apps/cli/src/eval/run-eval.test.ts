@@ -190,14 +190,15 @@ describe('eval --cv on routerbench', () => {
   it('predicts every record exactly once per system, and single models match the dataset README', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'sy-eval-cv-'));
     const train = path.join(routerbenchDirectory, 'train.jsonl');
-    await runEval({ train, cv: 4, out, seed: 3, qualities: [0.5] });
+    // Two folds keep the two trainings on the whole file short.
+    await runEval({ train, cv: 2, out, seed: 3, qualities: [0.5] });
     const { report, predictions } = await readOutputs(out);
     const ids = (await readRecords(train)).map((record) => record.id).sort();
     for (const system of report.systems) {
       const lines = predictions.filter((line) => line.system === system.name);
       expect(lines.map((line) => line.id).sort()).toEqual(ids);
       // Trained on the other folds only: each record's fold is its own hash fold.
-      for (const line of lines) expect(line.fold).toBe(foldOf(line.id, 4, 3));
+      for (const line of lines) expect(line.fold).toBe(foldOf(line.id, 2, 3));
     }
     // Summary table of routerbench/README.md (train split, all 1592 records).
     const readme: [string, number, number][] = [
@@ -211,5 +212,5 @@ describe('eval --cv on routerbench', () => {
       expect(row?.accuracy).toBeCloseTo(accuracy, 4);
       expect((row?.costPerQueryUsd ?? 0) / cost).toBeCloseTo(1, 3);
     }
-  }, 60_000);
+  }, 240_000);
 });

@@ -1,6 +1,9 @@
-import { scoreAgreementCalibration, scoreAgreementPattern } from '@switchyard/core';
+import { calibrationLevelKeys, scoreAgreementCalibration, scoreAgreementPattern } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
+import { forEachPolicyExampleKeys, policyExamples } from '../learned-cascade/learned-cascade-examples.js';
 import { seededRandom } from '../linear/train-sparse-linear.js';
+import { prepareRecords } from '../records/prepare-records.js';
+import { poolIndex } from '../simulation/simulate-plan.js';
 import { FoldCounts, scoreFromEntries } from './fold-counts.js';
 import { type CalibrationExample, trainAgreementCalibration } from './train-agreement-calibration.js';
 
@@ -64,5 +67,41 @@ describe('per-fold calibration counts', () => {
       12,
     );
     expect(first).toBeDefined();
+  });
+});
+
+describe('policy example keys', () => {
+  it('are exactly the level keys of the policy examples, in any pool order', () => {
+    const pool = poolIndex(['m10', 'm1', 'b-2', 'a', 'gpt-4o', 'gpt-4']);
+    const [record] = prepareRecords(
+      [
+        {
+          id: 'x',
+          prompt: 'p',
+          responses: Object.fromEntries(
+            pool.models.map((model, index) => [
+              model,
+              {
+                text: index === 2 ? 'no answer here' : `The answer is (${'ABAB'[index % 4]})`,
+                correct: index % 2 === 0,
+                costUsd: 1,
+              },
+            ]),
+          ),
+        },
+      ],
+      pool.models,
+      { category: () => 'c', answerType: () => 'choice', fold: () => 0 },
+    );
+    const prepared = record as NonNullable<typeof record>;
+    const expected = policyExamples(prepared, pool, 2).map((example) => [
+      calibrationLevelKeys(example),
+      example.correct,
+    ]);
+    const actual: unknown[] = [];
+    forEachPolicyExampleKeys(prepared, pool, 2, (keys, correct) => actual.push([keys, correct]));
+    const sorted = (list: unknown[]) => list.map((entry) => JSON.stringify(entry)).sort();
+    expect(sorted(actual)).toEqual(sorted(expected));
+    expect(actual).toHaveLength(expected.length);
   });
 });

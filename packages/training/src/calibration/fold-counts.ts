@@ -21,13 +21,18 @@ export class FoldCounts {
 
   /** Counts one example of fold `fold` at every level of its keys. */
   add(example: AgreementPattern & { correct: boolean }, fold: number): void {
-    for (const key of calibrationLevelKeys(example)) {
+    this.addKeys(calibrationLevelKeys(example), example.correct, fold);
+  }
+
+  /** Counts one example given its level keys (as `calibrationLevelKeys` gives them). */
+  addKeys(keys: readonly string[], correct: boolean, fold: number): void {
+    for (const key of keys) {
       let entry = this.counts.get(key);
       if (entry === undefined) {
         entry = new Float64Array(2 * this.folds);
         this.counts.set(key, entry);
       }
-      entry[2 * fold] = (entry[2 * fold] as number) + (example.correct ? 1 : 0);
+      entry[2 * fold] = (entry[2 * fold] as number) + (correct ? 1 : 0);
       entry[2 * fold + 1] = (entry[2 * fold + 1] as number) + 1;
     }
   }

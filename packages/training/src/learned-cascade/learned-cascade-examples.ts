@@ -94,3 +94,52 @@ export function policyExamples(
   }
   return examples;
 }
+
+/**
+ * The level keys (`calibrationLevelKeys`) and label of every {@link policyExamples} example, built
+ * without sorting: the references are visited in the order their keys sort in. Training counts about a
+ * million of these on a dataset of a few thousand records.
+ */
+export function forEachPolicyExampleKeys(
+  record: PreparedRecord,
+  pool: PoolIndex,
+  maxReferences: number,
+  visit: (keys: readonly string[], correct: boolean) => void,
+): void {
+  const size = pool.models.length;
+  // A pattern's references are joined sorted by `${model}=${0|1}`: the order of `${model}=`.
+  const order = Array.from({ length: size }, (_, index) => index).sort((a, b) => {
+    const left = `${pool.models[a]}=`;
+    const right = `${pool.models[b]}=`;
+    return left < right ? -1 : left > right ? 1 : 0;
+  });
+  const category = record.category;
+  for (let model = 0; model < size; model += 1) {
+    const name = pool.models[model] as string;
+    const answered = record.answered[model] === 1;
+    const correct = record.correct[model] === 1;
+    const others = order.filter((index) => index !== model && record.answered[index] === 1);
+    const prefix = `m:${name}|`;
+    const categoryPrefix = `m:${name}|c:${category}|`;
+    const emit = (references: number[]) => {
+      let agreeing = 0;
+      let pattern = '';
+      for (const [position, reference] of references.entries()) {
+        const agrees = record.agree[model * size + reference] === 1;
+        if (agrees) agreeing += 1;
+        pattern += `${position === 0 ? '' : ','}${pool.models[reference]}=${agrees ? 1 : 0}`;
+      }
+      const count = `n:${answered ? '' : 'unanswered,'}${agreeing}/${references.length}`;
+      visit(
+        ['all', count, `${prefix}${count}`, `${categoryPrefix}${count}`, `${categoryPrefix}${count}|p:${pattern}`],
+        correct,
+      );
+    };
+    const walk = (from: number, chosen: number[]) => {
+      emit(chosen);
+      if (chosen.length === maxReferences) return;
+      for (let index = from; index < others.length; index += 1) walk(index + 1, [...chosen, others[index] as number]);
+    };
+    walk(0, []);
+  }
+}

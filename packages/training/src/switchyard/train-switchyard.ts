@@ -15,7 +15,7 @@ import {
 } from '@switchyard/core';
 import { FoldCounts } from '../calibration/fold-counts.js';
 import { singleModelPerformance, type TrainingContext } from '../context/training-context.js';
-import { learnedCascadeExamples, policyExamples } from '../learned-cascade/learned-cascade-examples.js';
+import { forEachPolicyExampleKeys, learnedCascadeExamples } from '../learned-cascade/learned-cascade-examples.js';
 import { learnedRouterOutOfFold } from '../learned-router/train-learned-artifact.js';
 import {
   type CategoryPolicies,
@@ -84,7 +84,9 @@ export function trainSwitchyard(context: TrainingContext, options: SwitchyardTra
     for (const example of learnedCascadeExamples(record, views[index] as CascadeQueryView, pool, cascade)) {
       cascadeCounts.add(example, record.fold);
     }
-    for (const example of policyExamples(record, pool, search.maxReferences)) policyCounts.add(example, record.fold);
+    forEachPolicyExampleKeys(record, pool, search.maxReferences, (keys, correct) =>
+      policyCounts.addKeys(keys, correct, record.fold),
+    );
   });
 
   // The learned cascade, out of fold: each record planned and judged by a calibration without its fold.
