@@ -27,7 +27,7 @@ import {
 } from '../policy/search-policies.js';
 import type { PreparedRecord } from '../records/prepare-records.js';
 import { simulatePlan } from '../simulation/simulate-plan.js';
-import { taxonomyOutOfFold } from '../taxonomy/train-taxonomy.js';
+import { taxonomyOutOfFold, taxonomyOutOfFoldByCategory } from '../taxonomy/train-taxonomy.js';
 
 /** Verifier ids of the two calibrations a Switchyard artifact carries. */
 export const LEARNED_CASCADE_VERIFIER = 'learned-cascade-calibration';
@@ -43,7 +43,7 @@ export interface SwitchyardTrainingOptions {
 export interface SettingReport {
   setting: number;
   accuracyPerUsd: number;
-  /** `mixed`: per category the better of the two cascade families; `taxonomy`: one model per category. */
+  /** `mixed`: per category the best of the two cascade families and the taxonomy's model; `taxonomy`: one model per category. */
   family: SwitchyardSetting['family'] | 'mixed' | 'taxonomy';
   accuracy: number;
   costUsd: number;
@@ -166,26 +166,33 @@ export function trainSwitchyard(context: TrainingContext, options: SwitchyardTra
     accuracyPerUsd.push(price);
     points.push({ setting: points.length, costUsd: costUsd / count, accuracy: correct / count });
   });
-  // Mixed: per category, whichever family is better at this price on that category's records.
+  // Mixed: per category, whichever of the learned cascade, the category's policy and the taxonomy
+  // router's model is better at this price on that category's records.
+  const taxonomyByCategory = taxonomyOutOfFoldByCategory(context);
   prices.forEach((price, index) => {
     let correct = 0;
     let costUsd = 0;
     const policies: Record<string, ReturnType<typeof policyOf>> = {};
+    const value = (sums: { correct: number; costUsd: number }) => sums.correct - price * sums.costUsd;
     for (const [category, result] of byCategory) {
-      const policy = result.outOfFold[index] ?? { correct: 0, costUsd: 0 };
       const learned = cascadeByCategory.get(category)?.[index] ?? { correct: 0, costUsd: 0 };
+      let best = learned;
+      let policy: ReturnType<typeof policyOf> | undefined;
       const chosen = result.chosen[index];
-      if (
-        chosen !== undefined &&
-        policy.correct - price * policy.costUsd > learned.correct - price * learned.costUsd + 1e-9
-      ) {
-        policies[category] = policyOf(chosen, pool.models, context.allStats, category, price);
-        correct += policy.correct;
-        costUsd += policy.costUsd;
-      } else {
-        correct += learned.correct;
-        costUsd += learned.costUsd;
+      const searched = result.outOfFold[index];
+      if (chosen !== undefined && searched !== undefined && value(searched) > value(best) + 1e-9) {
+        best = searched;
+        policy = policyOf(chosen, pool.models, context.allStats, category, price);
       }
+      const single = taxonomyByCategory.get(category)?.[index];
+      if (single !== undefined && value(single) > value(best) + 1e-9) {
+        best = single;
+        const model = chooseTaxonomyModel(pool.models, statsForCategory(context.allStats, category), price);
+        policy = { stages: [{ model, acceptThreshold: 0 }], referenceModels: [] };
+      }
+      if (policy !== undefined) policies[category] = policy;
+      correct += best.correct;
+      costUsd += best.costUsd;
     }
     settings.push({ family: 'policy', policies });
     accuracyPerUsd.push(price);

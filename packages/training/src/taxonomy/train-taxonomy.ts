@@ -38,9 +38,24 @@ export function trainTaxonomy(context: TrainingContext): TaxonomyArtifact {
  * each fold routed with the statistics of the other folds.
  */
 export function taxonomyOutOfFold(context: TrainingContext): { correct: number; costUsd: number }[] {
+  const sums = PRICE_OF_ACCURACY_SETTINGS.map(() => ({ correct: 0, costUsd: 0 }));
+  for (const perCategory of taxonomyOutOfFoldByCategory(context).values()) {
+    perCategory.forEach((entry, setting) => {
+      const total = sums[setting] as { correct: number; costUsd: number };
+      total.correct += entry.correct;
+      total.costUsd += entry.costUsd;
+    });
+  }
+  return sums;
+}
+
+/** {@link taxonomyOutOfFold} per category. */
+export function taxonomyOutOfFoldByCategory(
+  context: TrainingContext,
+): Map<string, { correct: number; costUsd: number }[]> {
   const { pool, records, folds } = context;
   const prices = PRICE_OF_ACCURACY_SETTINGS;
-  const sums = prices.map(() => ({ correct: 0, costUsd: 0 }));
+  const byCategory = new Map<string, { correct: number; costUsd: number }[]>();
   for (let fold = 0; fold < folds; fold += 1) {
     const stats = context.stats.withoutFolds([fold]);
     const choices = new Map<string, number[]>();
@@ -54,12 +69,18 @@ export function taxonomyOutOfFold(context: TrainingContext): { correct: number; 
         );
         choices.set(record.category, chosen);
       }
+      let sums = byCategory.get(record.category);
+      if (sums === undefined) {
+        sums = prices.map(() => ({ correct: 0, costUsd: 0 }));
+        byCategory.set(record.category, sums);
+      }
+      const categorySums = sums;
       chosen.forEach((model, setting) => {
-        const entry = sums[setting] as { correct: number; costUsd: number };
+        const entry = categorySums[setting] as { correct: number; costUsd: number };
         entry.correct += record.correct[model] as number;
         entry.costUsd += record.costUsd[model] as number;
       });
     }
   }
-  return sums;
+  return byCategory;
 }
