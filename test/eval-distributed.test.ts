@@ -42,10 +42,9 @@ describe('eval --distributed: the Switchyard rows through real queues and worker
       train: path.join(folder, 'train.jsonl'),
       cv: 3,
       seed: 0,
-      sample: 24,
+      sample: 12,
       out: await mkdtemp(path.join(tmpdir(), 'sy-evald-')),
       qualities: [0.5, 1],
-      defaultQuality: 0.5,
       distributed,
     }));
   }, 240_000);
@@ -55,21 +54,24 @@ describe('eval --distributed: the Switchyard rows through real queues and worker
     await database?.drop();
   });
 
-  it('gives exactly the in-process predictions for every sampled query and knob position', () => {
-    expect(report.distributed?.compared).toBe(48);
+  // 12 sampled queries × (2 knob positions + 4 presets).
+  const switchyardQueries = 72;
+
+  it('gives exactly the in-process predictions for every sampled query, knob position and preset', () => {
+    expect(report.distributed?.compared).toBe(switchyardQueries);
     expect(report.distributed?.differences).toEqual([]);
-    expect(report.distributed?.identical).toBe(48);
+    expect(report.distributed?.identical).toBe(switchyardQueries);
   });
 
   it('left one routed, finished query per prediction in the ledger, costing what the predictions say', async () => {
     const prisma = createPrismaClient({ databaseUrl: database.url });
     try {
       const queries = await prisma.query.findMany({ include: { attempts: true } });
-      expect(queries).toHaveLength(48);
+      expect(queries).toHaveLength(switchyardQueries);
       for (const query of queries) {
         expect(['completed', 'failed']).toContain(query.status);
         const plan = query.plan as { artifactId?: string; router: string };
-        expect(plan.router).toBe('learned-cascade');
+        expect(['learned-cascade', 'switchyard-policy', 'learned']).toContain(plan.router);
         expect(plan.artifactId).toMatch(/^[0-9a-f-]{36}$/);
         // Query total = sum of its attempts (the ledger), never more than one attempt per call key.
         expect(parseUsd(query.totalCostUsd.toFixed())).toBe(

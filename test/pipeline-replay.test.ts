@@ -1,5 +1,5 @@
-import { measureCategoryStats, type SwitchyardArtifact, trainAgreementCalibration } from '@switchyard/core';
 import { activateRouterArtifact, createPrismaClient, saveRouterArtifact } from '@switchyard/db';
+import { createTrainingContext, type TrainingRecord, trainSwitchyard, trainTaxonomy } from '@switchyard/training';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mixDirectory, type RecordLine, readMixRecords } from './support/mix-records.js';
 import { type QueryResult, type Stack, startStack } from './support/stack.js';
@@ -125,43 +125,42 @@ describe('a query travels API → route → cascade → ledger on the replay pro
 
   it('routes with a stored router artifact: by id, as the active default, and "fixed" on request', async () => {
     const pool = ['gemini-1.5-flash', 'llama-3.1-8b-instruct', 'llama-3.1-70b-instruct', 'gemini-1.5-pro', 'gpt-4o'];
-    const artifact: SwitchyardArtifact = {
-      version: 1,
-      kind: 'switchyard',
-      pool,
-      perCategory: true,
-      verifierId: 'test-verifier',
-      stats: measureCategoryStats(
-        records.flatMap((record) =>
-          pool.map((model) => ({
-            category: record.id.split('/')[0] ?? '',
-            model,
-            correct: record.responses[model]?.correct === true,
-            costUsd: record.responses[model]?.costUsd ?? 0,
-          })),
-        ),
-      ),
-      calibration: trainAgreementCalibration([], { id: 'test-verifier' }),
-    };
+    // A real (small) trained router: the first 300 records, with their dataset labels.
+    const context = createTrainingContext(readMixRecords().slice(0, 300) as unknown as TrainingRecord[], pool, {
+      trainFile: 'mix (first 300 records)',
+    });
+    const artifact = trainSwitchyard(context).artifact;
+    const taxonomy = trainTaxonomy(context);
     const prisma = createPrismaClient({ databaseUrl: stack.database.url });
     try {
       const stored = await saveRouterArtifact(prisma, { kind: 'switchyard', data: artifact as object });
-      const record = records[9] as RecordLine;
-      const body = { prompt: record.prompt, metadata: { answerType: record.answerType, recordId: record.id } };
+      const storedTaxonomy = await saveRouterArtifact(prisma, { kind: 'switchyard', data: taxonomy as object });
+      const record = records[309] as RecordLine;
+      const body = { prompt: record.prompt, metadata: { recordId: record.id } };
       const planOf = async (extra: object) => {
         const response = await stack.post('/v1/queries', { ...body, ...extra });
         expect(response.status, JSON.stringify(response.body)).toBe(202);
         const query = (await stack.waitForQuery(response.body.id as string)) as {
           status: string;
-          plan?: { router: string; artifactId?: string };
+          plan?: { router: string; artifactId?: string; setting?: string };
         };
         expect(query.status).toBe('completed');
         return query.plan;
       };
-      expect(await planOf({ router: stored.id })).toMatchObject({ router: 'taxonomy-cascade', artifactId: stored.id });
+      const trainedRouters = ['learned-cascade', 'switchyard-policy', 'learned'];
+      const byId = await planOf({ router: stored.id });
+      expect(trainedRouters).toContain(byId?.router);
+      expect(byId?.artifactId).toBe(stored.id);
+      // The default knob is match: the artifact's cross-validated match setting.
+      expect(byId?.setting).toMatch(/^match/);
+      expect(await planOf({ router: storedTaxonomy.id })).toMatchObject({
+        router: 'taxonomy',
+        artifactId: storedTaxonomy.id,
+      });
       expect((await planOf({}))?.router).toBe('fixed');
       await activateRouterArtifact(prisma, stored.id);
-      expect(await planOf({})).toMatchObject({ router: 'taxonomy-cascade', artifactId: stored.id });
+      expect(await planOf({})).toMatchObject({ artifactId: stored.id });
+      expect((await planOf({ quality: 0 }))?.setting).toMatch(/^quality=0:/);
       expect((await planOf({ router: 'fixed' }))?.router).toBe('fixed');
 
       const unknown = await stack.post('/v1/queries', {

@@ -200,6 +200,15 @@ describe('bad input answers 4xx with a code, and the server stays healthy', () =
     ['a budget below the ledger precision', json, '{"prompt":"x","maxCostUsd":1e-30}', 400, 'invalid_request'],
     ['a negative budget', json, '{"prompt":"x","maxCostUsd":-1}', 400, 'invalid_request'],
     ['an array body', json, '[1,2]', 400, 'invalid_request'],
+    ['an unknown knob preset', json, '{"prompt":"x","quality":"cheapest"}', 400, 'invalid_request'],
+    [
+      'both quality and targetCostUsd',
+      json,
+      '{"prompt":"x","quality":0.5,"targetCostUsd":0.01}',
+      400,
+      'invalid_request',
+    ],
+    ['a negative target cost', json, '{"prompt":"x","targetCostUsd":-0.01}', 400, 'invalid_request'],
     ['a body past the limit', json, JSON.stringify({ prompt: 'x'.repeat(70_000) }), 413, 'body_too_large'],
     ['broken JSON', json, '{"prompt":', 400, 'invalid_json'],
     ['a NUL character in the prompt', json, '{"prompt":"a\\u0000b"}', 400, 'invalid_request'],
@@ -228,6 +237,19 @@ describe('bad input answers 4xx with a code, and the server stays healthy', () =
     expect(polluting.status).toBe(202);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect((await call(`/v1/queries/${polluting.body.id}`, { headers: bearer(keyA) })).status).toBe(200);
+  });
+
+  it('stores a knob preset or a target cost with the query for the planner', async () => {
+    const preset = await submit(keyA, { prompt: 'x', quality: 'economy' });
+    const target = await submit(keyA, { prompt: 'y', targetCostUsd: 0.002 });
+    expect([preset.status, target.status]).toEqual([202, 202]);
+    const rows = await prisma.query.findMany({
+      where: { id: { in: [preset.body.id as string, target.body.id as string] } },
+    });
+    expect(rows.map((row) => row.options).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
+      { quality: 'economy' },
+      { targetCostUsd: 0.002 },
+    ]);
   });
 
   it('stores the smallest budget rounded down, never up', async () => {

@@ -6,12 +6,14 @@ describe('worker environment', () => {
     const env = workerEnvSchema.parse({});
     expect(env).toMatchObject({
       SWITCHYARD_WORKER_ROLES: 'router,cascade,webhook',
-      SWITCHYARD_QUALITY: 0.5,
+      SWITCHYARD_QUALITY: 'match',
       SWITCHYARD_CALL_ATTEMPTS: 5,
       SWITCHYARD_ALLOW_PRIVATE_CALLBACKS: false,
       SWITCHYARD_EXIT_WITH_PARENT: false,
     });
     expect(env.SWITCHYARD_WEBHOOK_SECRET).toBeUndefined();
+    expect(workerEnvSchema.parse({ SWITCHYARD_QUALITY: '0.25' }).SWITCHYARD_QUALITY).toBe(0.25);
+    expect(workerEnvSchema.parse({ SWITCHYARD_QUALITY: 'economy' }).SWITCHYARD_QUALITY).toBe('economy');
   });
 
   it('names the variable and the problem of a bad setting', () => {

@@ -1,3 +1,4 @@
+import { DEFAULT_QUALITY, qualityPresetSchema } from '@switchyard/core';
 import { z } from 'zod';
 
 const booleanString = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
@@ -26,8 +27,11 @@ export const workerEnvSchema = z.object({
   SWITCHYARD_REPLAY_LATENCY_MS: z.coerce.number().int().nonnegative().default(0),
   /** How long a worker keeps using the active router artifact before re-reading which one is active, ms. */
   SWITCHYARD_ROUTER_REFRESH_MS: z.coerce.number().int().nonnegative().default(5_000),
-  /** Default cost/accuracy knob in [0,1] for queries that give none. */
-  SWITCHYARD_QUALITY: z.coerce.number().min(0).max(1).default(0.5),
+  /**
+   * Default cost/accuracy knob for queries that give none: a position in [0,1] or a preset (economy,
+   * balanced, max, match = the cheapest setting measured as accurate as the best single model).
+   */
+  SWITCHYARD_QUALITY: z.union([qualityPresetSchema, z.coerce.number().min(0).max(1)]).default(DEFAULT_QUALITY),
   /** Timeout of one model call, ms. */
   SWITCHYARD_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   /**

@@ -1,7 +1,9 @@
-import type { Plan } from '@switchyard/core';
+import type { Plan, RouterArtifact } from '@switchyard/core';
 import type { RoutableQuery } from '@switchyard/queues';
+import { trainRouters } from '@switchyard/training';
+import { SYNTHETIC_POOL, syntheticRecords } from '@switchyard/training/testing';
 import { describe, expect, it } from 'vitest';
-import { type ArtifactSource, createPlanQuery, createVerifierFor, presetQuality, UnknownModelError } from './router.js';
+import { type ArtifactSource, createPlanQuery, createVerifierFor, UnknownModelError } from './router.js';
 
 const pool = ['small', 'medium', 'large'];
 const noArtifacts: ArtifactSource = { byId: async () => null, active: async () => null };
@@ -25,11 +27,12 @@ describe('worker router', () => {
     expect(plan.artifactId).toBeUndefined();
   });
 
-  it('falls back to literal comparison for an answer type it does not know', async () => {
+  it('infers the answer type from the prompt when the metadata gives none it knows', async () => {
     const plan = await createPlanQuery({ pool, defaultQuality: 0.5, artifacts: noArtifacts })(
       query({ metadata: { answerType: 'bogus' } }),
     );
-    expect(plan.answerType).toBe('literal');
+    // "What is 2 + 2?": a quantity, as `switchyard eval` would infer it.
+    expect(plan.answerType).toBe('number');
   });
 
   it('refuses a router id that does not exist, instead of silently using another router', async () => {
@@ -48,22 +51,12 @@ describe('worker router', () => {
 });
 
 describe('model selection in the planner', () => {
-  it('maps knob presets to qualities (temporary table until the trained calibration)', () => {
-    expect([undefined, 'economy', 'balanced', 'match', 'max'].map(presetQuality)).toEqual([
-      undefined,
-      0.25,
-      0.5,
-      0.75,
-      1,
-    ]);
-    expect(() => presetQuality('cheapest')).toThrow(/unknown knob preset/);
-  });
-
   it('routes a preset with its quality, and a pinned pool model as one stage without judges', async () => {
     const planQuery = createPlanQuery({ pool, defaultQuality: 0.5, artifacts: noArtifacts });
     const economy = (await planQuery(query({ preset: 'economy' }))) as Plan;
     const max = (await planQuery(query({ preset: 'max' }))) as Plan;
     expect(economy.setting).not.toBe(max.setting);
+    await expect(planQuery(query({ preset: 'cheapest' }))).rejects.toThrow(/invalid knob: quality/);
     const pinned = (await planQuery(query({ pinnedModel: 'medium' }))) as Plan;
     expect(pinned).toMatchObject({ router: 'pinned', stages: [{ model: 'medium' }], judges: [], maxCostUsd: 0.5 });
   });
@@ -74,5 +67,61 @@ describe('model selection in the planner', () => {
     expect(error).toBeInstanceOf(UnknownModelError);
     expect((error as UnknownModelError).code).toBe('model_not_found');
     expect((error as Error).message).toContain('small, medium, large');
+  });
+});
+
+describe('worker router with trained routers', () => {
+  const trained = trainRouters(syntheticRecords(300), SYNTHETIC_POOL);
+  const artifacts = (artifact: RouterArtifact, active = true): ArtifactSource => ({
+    byId: async (id) => (id === 'a1' ? { id: 'a1', version: 1, artifact } : null),
+    active: async () => (active ? { id: 'a1', version: 1, artifact } : null),
+  });
+  const math = 'add the numbers of item 7?\nA) one\nB) two\nC) three\nD) four\nAnswer:';
+  const plan = (
+    artifact: RouterArtifact,
+    options: RoutableQuery['options'],
+    defaultQuality: number | 'match' = 'match',
+  ) =>
+    createPlanQuery({ pool: [...SYNTHETIC_POOL], defaultQuality, artifacts: artifacts(artifact) })({
+      ...query(options),
+      prompt: math,
+    });
+
+  it('resolves quality numbers, preset names and target costs against the artifact’s calibrated knob', async () => {
+    const artifact = trained.switchyard.artifact;
+    expect((await plan(artifact, {})).setting).toMatch(/^match \(quality=/);
+    expect((await plan(artifact, {}, 0.3)).setting).toMatch(/^quality=0.3:/);
+    expect((await plan(artifact, { quality: 'economy' })).setting).toMatch(/^economy \(quality=0.25\)/);
+    expect((await plan(artifact, { quality: 1 })).setting).toMatch(/^quality=1:/);
+    expect((await plan(artifact, { targetCostUsd: 0.001 })).setting).toMatch(/^targetCostUsd=0.001:/);
+    const answered = await plan(artifact, {});
+    expect(answered.artifactId).toBe('a1');
+    // The answer type comes from the artifact's classifier (the dataset labelled these prompts choice).
+    expect(answered.answerType).toBe('choice');
+    expect(answered.category).toBe('math');
+  });
+
+  it('fails the query with the reason for a bad knob request', async () => {
+    const artifact = trained.switchyard.artifact;
+    await expect(plan(artifact, { quality: 'cheapest' })).rejects.toThrow(/invalid knob: quality/);
+    await expect(plan(artifact, { quality: 0.5, targetCostUsd: 0.001 })).rejects.toThrow(/not both/);
+    await expect(plan(artifact, { targetCostUsd: -1 })).rejects.toThrow(/invalid knob: targetCostUsd/);
+    // The fixed cascade has no measured costs to aim at.
+    await expect(
+      createPlanQuery({ pool, defaultQuality: 0.5, artifacts: noArtifacts })(query({ targetCostUsd: 0.001 })),
+    ).rejects.toThrow(/needs a trained router/);
+  });
+
+  it('routes with a taxonomy artifact: one model per classified category', async () => {
+    const routed = await plan(trained.taxonomy, { quality: 'max' });
+    expect(routed.router).toBe('taxonomy');
+    expect(routed.stages).toHaveLength(1);
+    expect(routed.judges).toEqual([]);
+  });
+
+  it('refuses an artifact naming models the worker does not have', async () => {
+    await expect(
+      createPlanQuery({ pool: ['cheap'], defaultQuality: 'match', artifacts: artifacts(trained.learned) })(query({})),
+    ).rejects.toThrow(/not configured with: ref, mid, top/);
   });
 });

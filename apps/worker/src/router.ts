@@ -1,25 +1,33 @@
 import {
   type AnswerType,
-  answerTypeSchema,
+  artifactAnswerType,
   artifactVerifier,
   createArtifactRouter,
   createFixedRouter,
+  inferAnswerType,
   judgeTaskSchema,
+  type KnobRequest,
+  knobRequestSchema,
   type Plan,
-  parseSwitchyardArtifact,
-  type SwitchyardArtifact,
+  parseRouterArtifact,
+  type QualityPreset,
+  type RouterArtifact,
   type VerifierRequest,
 } from '@switchyard/core';
 import { findActiveRouterArtifact, type PrismaClient } from '@switchyard/db';
 import type { RoutableQuery } from '@switchyard/queues';
 
-/** The artifact kind workers route with (see `switchyard router train`). */
+/**
+ * The `router_artifacts.kind` of the routers workers route with (see `switchyard router train`). Every
+ * trained router kind (the document's own `kind`: switchyard, taxonomy, learned) is stored under it, so
+ * one of them is the active default.
+ */
 export const ROUTER_ARTIFACT_KIND = 'switchyard';
 
 export interface StoredArtifact {
   id: string;
   version: number;
-  artifact: SwitchyardArtifact;
+  artifact: RouterArtifact;
 }
 
 /** Where the worker reads trained routers from. */
@@ -39,7 +47,7 @@ export function createArtifactSource(prisma: PrismaClient, options: { activeTtlM
   const ttl = options.activeTtlMs ?? 5_000;
   const toStored = (row: { id: string; version: number; data: unknown; kind: string }): StoredArtifact => {
     try {
-      return { id: row.id, version: row.version, artifact: parseSwitchyardArtifact(row.data) };
+      return { id: row.id, version: row.version, artifact: parseRouterArtifact(row.data) };
     } catch (error) {
       throw new Error(
         `router artifact ${row.id} (${row.kind} v${row.version}) is invalid: ${(error as Error).message}`,
@@ -81,24 +89,34 @@ export function createArtifactSource(prisma: PrismaClient, options: { activeTtlM
 /**
  * The workers' router. A query that names a stored artifact (`router: <id>`) is routed by it; "fixed"
  * asks for the fixed cheap→expensive cascade; otherwise the active artifact routes it, or the fixed
- * cascade when none is active. The answer type (how answers are extracted and compared) comes from
- * `metadata.answerType`, the category from `metadata.category` when the artifact knows it.
+ * cascade when none is active. The knob is the query's `quality` (a number in [0,1] or a preset name:
+ * economy, balanced, max, match) or `targetCostUsd` (trained routers only), else the worker's default
+ * (`SWITCHYARD_QUALITY`). The answer type (how answers are extracted and compared) is inferred as
+ * `switchyard eval` infers it: `metadata.answerType` if valid, else the artifact's classifier, else a
+ * rule of thumb; the category is `metadata.category` when the artifact knows it, else classified.
+ * Throws (failing the query with the message) for a bad knob request.
  */
 export function createPlanQuery(options: {
   pool: readonly string[];
   /** The LLM judge panel (registry models with the `judge` role) the fixed cascade uses for open-ended queries. */
   judgePanel?: readonly string[];
-  defaultQuality: number;
+  defaultQuality: number | QualityPreset;
   artifacts: ArtifactSource;
 }) {
   const { pool, defaultQuality, artifacts } = options;
   return async (query: RoutableQuery): Promise<Plan> => {
     const metadata = query.options.metadata ?? {};
-    const answerType = parseAnswerType(metadata.answerType);
     const category = typeof metadata.category === 'string' ? metadata.category : undefined;
-    if (query.options.pinnedModel !== undefined)
-      return pinnedPlan(query.options.pinnedModel, pool, answerType, query.maxCostUsd);
-    const quality = query.options.quality ?? presetQuality(query.options.preset) ?? defaultQuality;
+    if (query.options.pinnedModel !== undefined) {
+      return pinnedPlan(query.options.pinnedModel, pool, inferAnswerType(query.prompt, { metadata }), query.maxCostUsd);
+    }
+    // `model: "switchyard/<preset>"` stores the preset beside the knob: it is a quality preset.
+    const knob = knobOf(
+      query.options.preset !== undefined && query.options.quality === undefined
+        ? { ...query.options, quality: query.options.preset }
+        : query.options,
+      defaultQuality,
+    );
     const maxCostUsd = query.maxCostUsd === null ? undefined : Number(query.maxCostUsd);
     const requested = query.options.router;
     let stored: StoredArtifact | null = null;
@@ -108,11 +126,15 @@ export function createPlanQuery(options: {
     } else if (requested === undefined) {
       stored = await artifacts.active();
     }
+    const answerType =
+      stored === null
+        ? inferAnswerType(query.prompt, { metadata })
+        : artifactAnswerType(stored.artifact, query.prompt, metadata);
     const routingQuery = { answerType, prompt: query.prompt, ...(category === undefined ? {} : { category }) };
     if (stored === null) {
       const router = createFixedRouter({
         models: pool,
-        quality,
+        knob,
         ...(options.judgePanel && options.judgePanel.length > 0 ? { judgePanel: options.judgePanel } : {}),
         ...(maxCostUsd === undefined ? {} : { maxCostUsd }),
       });
@@ -126,32 +148,11 @@ export function createPlanQuery(options: {
       );
     }
     const plan = createArtifactRouter(stored.artifact, {
-      quality,
+      knob,
       ...(maxCostUsd === undefined ? {} : { maxCostUsd }),
     })(routingQuery);
     return { ...plan, artifactId: stored.id };
   };
-}
-
-/**
- * The knob value of a preset (`model: "switchyard/<preset>"`). A temporary table until the trained
- * knob calibration (issue 12) replaces this one function; undefined = no preset, use the default.
- */
-export function presetQuality(preset: string | undefined): number | undefined {
-  switch (preset) {
-    case undefined:
-      return undefined;
-    case 'economy':
-      return 0.25;
-    case 'balanced':
-      return 0.5;
-    case 'match':
-      return 0.75;
-    case 'max':
-      return 1;
-    default:
-      throw new Error(`unknown knob preset ${JSON.stringify(preset)}`);
-  }
 }
 
 /** Raised for a pinned model the pool does not have; the query fails with `model_not_found`. */
@@ -187,6 +188,27 @@ export function pinnedPlan(
   };
 }
 
+/** The query's knob request: its `quality` or `targetCostUsd`, else the default quality. */
+function knobOf(
+  options: { quality?: unknown; targetCostUsd?: unknown },
+  defaultQuality: number | QualityPreset,
+): KnobRequest {
+  const given = {
+    ...(options.quality === undefined ? {} : { quality: options.quality }),
+    ...(options.targetCostUsd === undefined ? {} : { targetCostUsd: options.targetCostUsd }),
+  };
+  const parsed = knobRequestSchema.safeParse(given);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `invalid knob: ${issue?.path.join('.') || 'quality'}: ${issue?.message ?? 'invalid'} (quality: a number in [0,1] or economy|balanced|max|match; targetCostUsd: a positive number)`,
+    );
+  }
+  const request = parsed.data as KnobRequest;
+  if (request.quality === undefined && request.targetCostUsd === undefined) return { quality: defaultQuality };
+  return request;
+}
+
 /** The trained verifier of a plan made from an artifact; undefined for other plans. */
 export function createVerifierFor(artifacts: ArtifactSource, logger: { warn(object: object, message?: string): void }) {
   return async (plan: Plan): Promise<((request: VerifierRequest) => number | null) | undefined> => {
@@ -198,9 +220,4 @@ export function createVerifierFor(artifacts: ArtifactSource, logger: { warn(obje
     }
     return artifactVerifier(stored.artifact);
   };
-}
-
-function parseAnswerType(value: unknown): AnswerType {
-  const parsed = answerTypeSchema.safeParse(value);
-  return parsed.success ? parsed.data : 'literal';
 }

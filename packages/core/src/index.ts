@@ -1,5 +1,6 @@
 export { type AnswerType, answerTypeSchema } from './answers/answer-type.js';
 export { answersEqual, extractAnswer, normalizeAnswer } from './answers/extract-answer.js';
+export { guessAnswerType, inferAnswerType } from './answers/infer-answer-type.js';
 export { type CallBudgetInput, remainingPicoUsd, selectAffordableCalls } from './budget/call-budget.js';
 export { type OutputLimit, type OutputLimitInput, outputTokenLimit, tokenCostPicoUsd } from './budget/output-limit.js';
 export { formatUsd, PICO_USD_PER_USD, parseUsd, sumUsd, usdFromNumber } from './budget/usd.js';
@@ -34,12 +35,14 @@ export type {
 export { CoreError } from './errors.js';
 export {
   type AgreementCalibration,
+  type AgreementPattern,
   type AgreementPatternOutcome,
   agreementPatternOutcomes,
-  type CalibrationExample,
-  expandReferenceSubsets,
+  type CalibrationCounts,
+  calibrationCounts,
+  calibrationLevelKeys,
   scoreAgreementCalibration,
-  trainAgreementCalibration,
+  scoreAgreementPattern,
 } from './judges/agreement-calibration.js';
 export {
   aggregateConfidence,
@@ -74,59 +77,22 @@ export {
   parseJudgeVerdict,
   verdictScore,
 } from './judges/judge-verdict.js';
+export { type CascadePolicy, cascadePolicySchema, planFromPolicy } from './routing/cascade-policy.js';
 export {
-  accuracyPerUsdForQuality,
-  type CalibratedRouterConfig,
-  chooseStages,
-  createCalibratedRouter,
-  escalationThresholds,
-} from './routing/calibrated-router.js';
-export {
-  type CategoryStats,
-  type ModelOutcome,
-  type ModelStats,
-  measureCategoryStats,
-  statsForCategory,
-} from './routing/category-stats.js';
+  type CategoryClassifier,
+  categoryProbabilities,
+  classifyCategory,
+} from './routing/category-classifier.js';
+export { type CategoryStats, type ModelStats, statsForCategory } from './routing/category-stats.js';
+export { escalationThresholds } from './routing/escalation.js';
 export {
   createFixedRouter,
+  FIXED_ROUTER_KNOB,
   type FixedRouterConfig,
   nextTierAgreement,
   type Router,
   type RoutingQuery,
 } from './routing/fixed-router.js';
-export {
-  DEFAULT_QUALITY,
-  llmAcceptThresholdForQuality,
-  QUALITY_LEVELS,
-  type QualitySettings,
-  qualitySchema,
-  settingsForQuality,
-} from './routing/quality-knob.js';
-export {
-  artifactCategory,
-  artifactVerifier,
-  createArtifactRouter,
-  type LearnedCascadeArtifact,
-  learnedCascadeArtifactSchema,
-  learnedRouterModelSchema,
-  parseSwitchyardArtifact,
-  type SwitchyardArtifact,
-  switchyardArtifactSchema,
-} from './routing/router-artifact.js';
-export { type ModelPerformance, selectParetoPool } from './routing/select-pool.js';
-
-// Learned routing components: prompt features, category classifier, learned router.
-
-export {
-  CATEGORY_CLASSIFIER_DEFAULTS,
-  type CategoryClassifier,
-  type CategoryClassifierOptions,
-  type CategoryExample,
-  categoryProbabilities,
-  classifyCategory,
-  trainCategoryClassifier,
-} from './routing/category-classifier.js';
 export {
   type CascadeQueryView,
   type CascadeStagePlan,
@@ -136,7 +102,6 @@ export {
   LEARNED_CASCADE_DEFAULTS,
   type LearnedCascadeRouterConfig,
   type LearnedCascadeSettings,
-  learnedCascadeTrainingPlans,
   planLearnedCascade,
   priorParetoStages,
   priorThresholds,
@@ -145,17 +110,58 @@ export {
 export {
   chooseLearnedModel,
   createLearnedRouter,
-  crossFitCorrectness,
-  LEARNED_ROUTER_DEFAULTS,
   type LearnedModelEntry,
   type LearnedRouterConfig,
-  type LearnedRouterExample,
   type LearnedRouterModel,
-  type LearnedRouterOptions,
   predictCorrectness,
-  trainLearnedRouter,
 } from './routing/learned-router.js';
-export type { LinearTrainingOptions, SparseWeights } from './routing/sparse-linear.js';
+export {
+  calibrateKnob,
+  costForQuality,
+  DEFAULT_QUALITY,
+  type KnobCalibration,
+  type KnobPoint,
+  type KnobRequest,
+  knobCalibrationSchema,
+  knobRequestSchema,
+  llmAcceptThresholdForQuality,
+  PRESET_QUALITY,
+  PRICE_OF_ACCURACY_SETTINGS,
+  pickSetting,
+  QUALITY_LEVELS,
+  QUALITY_PRESETS,
+  type QualityPreset,
+  qualityForCost,
+  qualityPresetSchema,
+  qualitySchema,
+  type ResolvedKnob,
+  resolveKnob,
+  uncalibratedKnob,
+  upperConcaveHull,
+} from './routing/quality-knob.js';
+export {
+  type ArtifactRouterOptions,
+  agreementCalibrationSchema,
+  artifactAnswerType,
+  artifactCategory,
+  artifactVerifier,
+  categoryClassifierSchema,
+  createArtifactRouter,
+  type LearnedArtifact,
+  learnedArtifactSchema,
+  learnedRouterModelSchema,
+  parseRouterArtifact,
+  type RouterArtifact,
+  routerArtifactSchema,
+  type SwitchyardArtifact,
+  type SwitchyardSetting,
+  switchyardArtifactSchema,
+  type TaxonomyArtifact,
+  taxonomyArtifactSchema,
+} from './routing/router-artifact.js';
+export { type ModelPerformance, selectParetoPool } from './routing/select-pool.js';
+export { linearScores, type SparseWeights, sigmoid, softmax } from './routing/sparse-linear.js';
+export { chooseTaxonomyModel } from './routing/taxonomy-router.js';
 export {
   DEFAULT_TEXT_FEATURES,
   fnv1a32,

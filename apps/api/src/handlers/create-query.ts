@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { answerTypeSchema } from '@switchyard/core';
+import { answerTypeSchema, qualityPresetSchema } from '@switchyard/core';
 import { type ApiKeyPrincipal, type PrismaClient, remainingKeyBudgetUsd } from '@switchyard/db';
 import { checkCallbackUrl, type Queues } from '@switchyard/queues';
 import { z } from 'zod';
@@ -9,35 +9,46 @@ import { errorResponse, type HttpResult } from '../http/error-response.js';
 const SMALLEST_USD = 1e-12;
 
 /** Body of POST /v1/queries. */
-export const createQueryBodySchema = z.strictObject({
-  prompt: z
-    .string()
-    .max(1_000_000)
-    .refine((prompt) => prompt.trim().length > 0, 'prompt must not be empty or only whitespace'),
-  system: z.string().max(200_000).optional(),
-  metadata: z
-    .looseObject({
-      /** How judges extract and compare final answers. */
-      answerType: answerTypeSchema.optional(),
-      category: z.string().max(200).optional(),
-    })
-    .optional(),
-  /** Per-query budget in USD over every call the cascade makes; default SWITCHYARD_DEFAULT_MAX_COST_USD. */
-  maxCostUsd: z
-    .number()
-    .positive()
-    .max(1_000)
-    .refine(
-      (usd) => Number(storedBudgetUsd(usd)) > 0,
-      `maxCostUsd must be at least ${SMALLEST_USD} (the ledger's precision)`,
-    )
-    .optional(),
-  /** Cost/accuracy knob in [0,1]. */
-  quality: z.number().min(0).max(1).optional(),
-  /** A stored router artifact id (`switchyard router list`) or "fixed"; default: the active artifact. */
-  router: z.union([z.literal('fixed'), z.uuid('router must be "fixed" or a router artifact id')]).optional(),
-  callbackUrl: z.string().max(2_048).optional(),
-});
+export const createQueryBodySchema = z
+  .strictObject({
+    prompt: z
+      .string()
+      .max(1_000_000)
+      .refine((prompt) => prompt.trim().length > 0, 'prompt must not be empty or only whitespace'),
+    system: z.string().max(200_000).optional(),
+    metadata: z
+      .looseObject({
+        /** How judges extract and compare final answers. */
+        answerType: answerTypeSchema.optional(),
+        category: z.string().max(200).optional(),
+      })
+      .optional(),
+    /** Per-query budget in USD over every call the cascade makes; default SWITCHYARD_DEFAULT_MAX_COST_USD. */
+    maxCostUsd: z
+      .number()
+      .positive()
+      .max(1_000)
+      .refine(
+        (usd) => Number(storedBudgetUsd(usd)) > 0,
+        `maxCostUsd must be at least ${SMALLEST_USD} (the ledger's precision)`,
+      )
+      .optional(),
+    /** Cost/accuracy knob: a number in [0,1] or a preset (economy, balanced, max, match). */
+    quality: z
+      .union([z.number().min(0).max(1), qualityPresetSchema], {
+        error: 'quality must be a number from 0 to 1 or one of economy, balanced, max, match',
+      })
+      .optional(),
+    /** Aim the trained router's knob at this expected cost per query, USD (instead of `quality`). */
+    targetCostUsd: z.number().positive().max(1_000).optional(),
+    /** A stored router artifact id (`switchyard router list`) or "fixed"; default: the active artifact. */
+    router: z.union([z.literal('fixed'), z.uuid('router must be "fixed" or a router artifact id')]).optional(),
+    callbackUrl: z.string().max(2_048).optional(),
+  })
+  .refine((body) => body.quality === undefined || body.targetCostUsd === undefined, {
+    message: 'give quality or targetCostUsd, not both',
+    path: ['targetCostUsd'],
+  });
 
 export interface CreateQueryDeps {
   prisma: PrismaClient;
@@ -118,6 +129,7 @@ export async function createQuery(
         options: {
           ...(request.metadata === undefined ? {} : { metadata: request.metadata as object }),
           ...(request.quality === undefined ? {} : { quality: request.quality }),
+          ...(request.targetCostUsd === undefined ? {} : { targetCostUsd: request.targetCostUsd }),
           ...(request.router === undefined ? {} : { router: request.router }),
         },
         maxCostUsd: storedBudgetUsd(request.maxCostUsd ?? deps.defaultMaxCostUsd),

@@ -48,7 +48,9 @@ function replayQueries(records: BenchRecord[], topModel: string, count: number):
     .slice(0, count)
     .map((record) => ({
       prompt: record.prompt,
-      metadata: { answerType: record.answerType, recordId: record.id, category: record.category },
+      // Only the record id (the replay provider's key): the router must not be handed the dataset's
+      // category or answer type, which it infers from the prompt as in `switchyard eval`.
+      metadata: { recordId: record.id },
       judge: (model: string) => record.responses[model]?.correct ?? null,
       topModelCostUsd: record.responses[topModel]?.costUsd ?? 0,
       topModelCorrect: record.responses[topModel]?.correct ?? false,
@@ -172,8 +174,9 @@ function printSummary(
     );
   });
   const n = ids.length;
+  // Every system is divided by the same n: a query without a judged answer (failed, timed out) is wrong.
   console.log(
-    `\ntotal: ${n} queries, accuracy ${judged ? ((100 * correct) / judged).toFixed(1) : '-'}% (${correct}/${judged}), cost $${totalCost.toFixed(6)}, mean $${(totalCost / n).toFixed(6)} per query`,
+    `\ntotal: ${n} queries, accuracy ${((100 * correct) / n).toFixed(1)}% (${correct}/${n}; ${judged} judged), cost $${totalCost.toFixed(6)}, mean $${(totalCost / n).toFixed(6)} per query`,
   );
   if (topModel) {
     console.log(

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DEFAULT_QUALITY, QUALITY_LEVELS, qualitySchema } from '@switchyard/core';
+import { QUALITY_LEVELS, qualitySchema } from '@switchyard/core';
 import { DatasetError, readRecords } from '@switchyard/datasets';
 import { type Command, InvalidArgumentError } from 'commander';
 import { readCliEnv } from '../env.js';
@@ -28,29 +28,34 @@ function parseQualities(value: string): number[] {
   return [...new Set(qualities)].sort((a, b) => a - b);
 }
 
-function parseRouterKind(value: string): 'learned-cascade' | 'calibrated' {
-  if (value !== 'learned-cascade' && value !== 'calibrated') {
-    throw new InvalidArgumentError(`--router must be learned-cascade or calibrated, got "${value}"`);
+function parseCosts(value: string, previous: number[] = []): number[] {
+  const costs = value.split(',').map((part) => Number(part.trim()));
+  if (costs.length === 0 || costs.some((cost) => !(Number.isFinite(cost) && cost > 0))) {
+    throw new InvalidArgumentError(`--target-cost-usd must be positive numbers (USD per query), got "${value}"`);
   }
-  return value;
+  return [...new Set([...previous, ...costs])].sort((a, b) => a - b);
 }
 
 /** `switchyard eval` (offline evaluation on recorded datasets) and `switchyard eval-extraction`. */
 export function registerEvalCommands(program: Command): void {
   program
     .command('eval')
-    .description('Evaluate single models, the oracle, the cascade and Switchyard on recorded responses (replay)')
+    .description('Evaluate single models, the oracle, every router kind and Switchyard on recorded responses (replay)')
     .requiredOption('--train <file>', 'training records (.jsonl); everything learned comes from here')
     .option('--test <file>', 'test records (.jsonl), only scored; ids must not overlap --train')
     .option('--cv <k>', 'k-fold cross-validation inside --train instead of --test', parseInteger('--cv', 2))
     .option('--seed <n>', 'seed of the fold assignment', parseInteger('--seed', 0), 0)
     .option('--models <file>', 'pool models.json (default: models.json beside the train file)')
-    .option('--qualities <list>', 'knob positions to report', parseQualities, [...QUALITY_LEVELS])
     .option(
-      '--router <kind>',
-      "Switchyard's router: learned-cascade (default) or calibrated (the earlier per-category calibrated cascade, for comparison)",
-      parseRouterKind,
-      'learned-cascade',
+      '--qualities <list>',
+      'knob positions of every knob router (the presets are added for Switchyard)',
+      parseQualities,
+      [...QUALITY_LEVELS],
+    )
+    .option(
+      '--target-cost-usd <x>',
+      'also report Switchyard aiming at this mean cost per query (USD; comma-separated or repeated)',
+      parseCosts,
     )
     .requiredOption('--out <dir>', 'output folder for report.json, predictions.jsonl, frontier.svg')
     .option(
@@ -71,15 +76,12 @@ export function registerEvalCommands(program: Command): void {
         seed: number;
         models?: string;
         qualities: number[];
-        router: 'learned-cascade' | 'calibrated';
+        targetCostUsd?: number[];
         out: string;
         distributed?: boolean;
         workers: number;
         sample?: number;
       }) => {
-        const qualities = options.qualities.includes(DEFAULT_QUALITY)
-          ? options.qualities
-          : [...options.qualities, DEFAULT_QUALITY].sort((a, b) => a - b);
         let distributed: DistributedEval | undefined;
         try {
           if (options.distributed) {
@@ -97,11 +99,10 @@ export function registerEvalCommands(program: Command): void {
               log: (line) => process.stderr.write(`${line}\n`),
             });
           }
-          const { distributed: _flag, workers: _workers, ...evalOptions } = options;
+          const { distributed: _flag, workers: _workers, targetCostUsd, ...evalOptions } = options;
           const { report } = await runEval({
             ...evalOptions,
-            qualities,
-            defaultQuality: DEFAULT_QUALITY,
+            ...(targetCostUsd === undefined ? {} : { targetCostsUsd: targetCostUsd }),
             ...(distributed === undefined ? {} : { distributed }),
           });
           for (const warning of report.warnings) process.stderr.write(`warning: ${warning}\n`);

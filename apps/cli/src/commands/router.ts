@@ -1,15 +1,30 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_QUALITY } from '@switchyard/core';
+import type { RouterArtifact } from '@switchyard/core';
 import { DatasetError } from '@switchyard/datasets';
 import { activateRouterArtifact, createPrismaClient, type PrismaClient, saveRouterArtifact } from '@switchyard/db';
-import { registryFromDataset } from '@switchyard/providers';
-import type { Command } from 'commander';
+import {
+  createTrainingContext,
+  TrainingError,
+  trainLearnedArtifact,
+  trainSwitchyard,
+  trainTaxonomy,
+} from '@switchyard/training';
+import { type Command, InvalidArgumentError } from 'commander';
 import { readCliEnv } from '../env.js';
-import { createReplayExecutor } from '../eval/executor.js';
 import { EvalInputError, loadEvalData } from '../eval/load-eval-data.js';
-import { trainSystems } from '../eval/systems.js';
+import { trainingRecordsOf } from '../eval/systems.js';
 import { prepareServicesOrReport } from '../services/prepare-services.js';
+
+const ROUTER_KINDS = ['switchyard', 'taxonomy', 'learned'] as const;
+type TrainedKind = (typeof ROUTER_KINDS)[number];
+
+function parseRouterKind(value: string): TrainedKind {
+  if (!(ROUTER_KINDS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`--router must be one of ${ROUTER_KINDS.join(', ')}, got "${value}"`);
+  }
+  return value as TrainedKind;
+}
 
 const KIND = 'switchyard';
 
@@ -35,28 +50,40 @@ export function registerRouterCommands(program: Command): void {
     .description('Learn a router from recorded responses (as `switchyard eval` does) and store it')
     .requiredOption('--train <file>', 'training records (.jsonl) in the ../shared/datasets format')
     .option('--models <file>', 'pool models.json (default: models.json beside the train file)')
+    .option(
+      '--router <kind>',
+      `which router: ${ROUTER_KINDS.join(' (default), ')} (one model per query, by predicted P(correct | prompt))`,
+      parseRouterKind,
+      'switchyard',
+    )
     .option('--activate', 'make it the default router of every query that names none')
-    .action(async (options: { train: string; models?: string; activate?: boolean }) => {
-      let trained: Awaited<ReturnType<typeof trainSystems>>;
+    .action(async (options: { train: string; models?: string; router: TrainedKind; activate?: boolean }) => {
+      let artifact: RouterArtifact;
       let digest: string;
       try {
         const data = await loadEvalData({ train: options.train, models: options.models });
         for (const warning of data.warnings) process.stderr.write(`warning: ${warning}\n`);
-        const execute = createReplayExecutor(
-          data.train,
-          registryFromDataset({ file: data.modelsFile, models: data.models }),
+        const context = createTrainingContext(
+          trainingRecordsOf(data.train),
+          data.models.map((model) => model.id),
+          { trainFile: options.train },
         );
-        trained = await trainSystems(
-          data.train,
-          data.models,
-          { qualities: [DEFAULT_QUALITY], defaultQuality: DEFAULT_QUALITY, trainFile: options.train },
-          execute,
-        );
+        if (context.skipped.length > 0) {
+          process.stderr.write(
+            `warning: ${context.skipped.length} record(s) not trained on (e.g. ${context.skipped[0]?.id}: ${context.skipped[0]?.reason})\n`,
+          );
+        }
+        artifact =
+          options.router === 'switchyard'
+            ? trainSwitchyard(context).artifact
+            : options.router === 'taxonomy'
+              ? trainTaxonomy(context)
+              : trainLearnedArtifact(context);
         digest = createHash('sha256')
           .update(await readFile(options.train))
           .digest('hex');
       } catch (error) {
-        if (error instanceof EvalInputError || error instanceof DatasetError) {
+        if (error instanceof EvalInputError || error instanceof DatasetError || error instanceof TrainingError) {
           process.stderr.write(`switchyard router train: ${error.message}\n`);
           process.exitCode = 2;
           return;
@@ -64,16 +91,22 @@ export function registerRouterCommands(program: Command): void {
         throw error;
       }
       await withDatabase(async (prisma) => {
-        const { artifact, paretoPool } = trained.learned;
+        const { knob } = artifact;
         const row = await saveRouterArtifact(prisma, {
           kind: KIND,
           data: artifact as object,
           source: `${options.train} sha256:${digest}`,
-          metrics: { records: artifact.trainedOn?.records ?? 0, paretoPool },
+          metrics: { router: artifact.kind, records: artifact.trainedOn?.records ?? 0, knob },
           activate: options.activate === true,
         });
         console.log(
-          `stored router ${row.id} (${KIND} v${row.version}${row.active ? ', active' : ''}): pool ${artifact.pool.join(', ')}; trained on ${artifact.trainedOn?.records} records of ${options.train}`,
+          `stored router ${row.id} (${artifact.kind}, v${row.version}${row.active ? ', active' : ''}): pool ${artifact.pool.join(', ')}; trained on ${artifact.trainedOn?.records} records of ${options.train}`,
+        );
+        const ends = [knob.points[0], knob.points[knob.points.length - 1]].map(
+          (point) => `${((point?.accuracy ?? 0) * 100).toFixed(2)} % at ${(point?.costUsd ?? 0).toExponential(3)} USD`,
+        );
+        console.log(
+          `knob (cross-validated on the training records): quality 0 → ${ends[0]}, quality 1 → ${ends[1]}; match = ${knob.match === null ? 'not reached (resolves to quality 1)' : `quality ${knob.match.toFixed(3)}`}`,
         );
         console.log(
           row.active
@@ -91,7 +124,7 @@ export function registerRouterCommands(program: Command): void {
         const rows = await prisma.routerArtifact.findMany({
           where: { kind: KIND },
           orderBy: { version: 'desc' },
-          select: { id: true, version: true, active: true, createdAt: true, source: true },
+          select: { id: true, version: true, active: true, createdAt: true, source: true, data: true },
         });
         if (rows.length === 0) {
           console.log(
@@ -101,7 +134,7 @@ export function registerRouterCommands(program: Command): void {
         }
         for (const row of rows) {
           console.log(
-            `${row.id}  v${String(row.version).padEnd(4)} ${row.active ? 'active ' : '       '} ${row.createdAt.toISOString()}  ${row.source ?? ''}`,
+            `${row.id}  v${String(row.version).padEnd(4)} ${String((row.data as { kind?: unknown } | null)?.kind ?? '?').padEnd(10)} ${row.active ? 'active ' : '       '} ${row.createdAt.toISOString()}  ${row.source ?? ''}`,
           );
         }
       });

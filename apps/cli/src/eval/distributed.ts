@@ -1,4 +1,4 @@
-import { formatUsd, parseUsd, type SwitchyardArtifact } from '@switchyard/core';
+import { formatUsd, type KnobRequest, parseUsd, type RouterArtifact } from '@switchyard/core';
 import type { BenchRecord } from '@switchyard/datasets';
 import { createPrismaClient, type PrismaClient, saveRouterArtifact } from '@switchyard/db';
 import { createQueues, type Queues } from '@switchyard/queues';
@@ -19,16 +19,16 @@ export interface DistributedSettings {
   log(line: string): void;
 }
 
-/** One query of a distributed run: a test record routed at one knob position. */
+/** One query of a distributed run: a test record routed at one knob request. */
 export interface DistributedJob {
   record: BenchRecord;
-  quality: number;
+  knob: KnobRequest;
 }
 
 /** A distributed eval in progress: its workers run until `close`. */
 export interface DistributedEval {
   /** Stores a fold's trained artifact in router_artifacts (inactive) and returns its id. */
-  storeArtifact(artifact: SwitchyardArtifact, source: string): Promise<string>;
+  storeArtifact(artifact: RouterArtifact, source: string): Promise<string>;
   /**
    * Submits every job as a query routed by the stored artifact (direct enqueue: a query row, then its
    * route job, as the API does), waits until all are final and reads each one's answer, calls and
@@ -96,17 +96,14 @@ export async function startDistributedEval(settings: DistributedSettings): Promi
     },
     async answerAll(jobs, artifactId) {
       const rows = await prisma.query.createManyAndReturn({
-        data: jobs.map(({ record, quality }) => ({
+        data: jobs.map(({ record, knob }) => ({
           prompt: record.prompt,
           options: {
-            quality,
+            ...(knob.quality === undefined ? {} : { quality: knob.quality }),
+            ...(knob.targetCostUsd === undefined ? {} : { targetCostUsd: knob.targetCostUsd }),
             router: artifactId,
-            metadata: {
-              // As in-process: no category label; the router classifies the prompt.
-              answerType: record.answerType,
-              recordId: record.id,
-              eval: runId,
-            },
+            // As in-process: no category or answer-type label; the router infers both from the prompt.
+            metadata: { recordId: record.id, eval: runId },
           },
         })),
         select: { id: true },

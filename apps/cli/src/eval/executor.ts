@@ -37,6 +37,18 @@ export function createReplayExecutor(records: readonly BenchRecord[], registry: 
     }
     return model;
   };
+  // A replayed response is the same every time: each (record, model) is replayed once and reused by
+  // every system (dozens of knob rows call the same models).
+  const memo = new Map<string, Promise<Omit<CallObservation, 'stage' | 'role' | 'slot' | 'model'>>>();
+  const replay = (request: CallRequest, query: EvalQuery) => {
+    const id = `${query.id}\u0000${request.model}`;
+    let result = memo.get(id);
+    if (result === undefined) {
+      result = replayOnce(request, query);
+      memo.set(id, result);
+    }
+    return result;
+  };
   return async (request, query) => {
     const key = { stage: request.stage, role: request.role, slot: request.slot, model: request.model };
     if (request.input.kind === 'judge') {
@@ -59,6 +71,13 @@ export function createReplayExecutor(records: readonly BenchRecord[], registry: 
       });
       return { ...key, ok: true, text, costUsd: usdFromNumber(verdict.costUsd) };
     }
+    return { ...key, ...(await replay(request, query)) };
+  };
+
+  async function replayOnce(
+    request: CallRequest,
+    query: EvalQuery,
+  ): Promise<Omit<CallObservation, 'stage' | 'role' | 'slot' | 'model'>> {
     try {
       const response = await generateText({
         model: modelOf(request.model),
@@ -67,12 +86,12 @@ export function createReplayExecutor(records: readonly BenchRecord[], registry: 
         options: { prompt: query.prompt, providerOptions: { replay: { recordId: query.id } } },
       });
       if (response.costUsd === null) {
-        return { ...key, ok: false, costUsd: '0', errorCode: 'unpriced', errorMessage: 'no cost recorded' };
+        return { ok: false, costUsd: '0', errorCode: 'unpriced', errorMessage: 'no cost recorded' };
       }
-      return { ...key, ok: true, text: response.result.text, costUsd: response.costUsd };
+      return { ok: true, text: response.result.text, costUsd: response.costUsd };
     } catch (error) {
       if (!isProviderError(error)) throw error;
-      return { ...key, ok: false, costUsd: '0', errorCode: error.kind, errorMessage: error.message };
+      return { ok: false, costUsd: '0', errorCode: error.kind, errorMessage: error.message };
     }
-  };
+  }
 }

@@ -1,3 +1,4 @@
+import { upperConcaveHull } from '@switchyard/core';
 import type { EvalReport, SystemSummary } from './run-eval.js';
 
 const WIDTH = 1000;
@@ -13,7 +14,8 @@ const STYLE: Record<SystemSummary['kind'], { color: string; legend: string }> = 
   cascade: { color: '#2563eb', legend: 'cascade alone (fixed)' },
   taxonomy: { color: '#7c3aed', legend: 'taxonomy router alone' },
   learned: { color: '#db2777', legend: 'learned router alone' },
-  switchyard: { color: '#059669', legend: 'Switchyard, knob 0 → 1' },
+  agreement: { color: '#0891b2', legend: 'agreement baseline' },
+  switchyard: { color: '#059669', legend: 'Switchyard (knob, presets)' },
 };
 
 /** Accuracy against mean cost per query (log x) as a self-contained SVG. */
@@ -53,14 +55,19 @@ export function renderFrontierSvg(report: EvalReport): string {
     );
   }
 
-  const knob = systems
-    .filter((system) => system.kind === 'switchyard')
-    .sort((a, b) => a.costPerQueryUsd - b.costPerQueryUsd);
-  if (knob.length > 1) {
-    const points = knob
-      .map((system) => `${x(system.costPerQueryUsd).toFixed(1)},${y(system.accuracy).toFixed(1)}`)
-      .join(' ');
-    parts.push(`<polyline points="${points}" fill="none" stroke="${STYLE.switchyard.color}" stroke-width="2.5"/>`);
+  // Each router kind's frontier: the upper hull of its points and the single models (what the frontier
+  // area averages), drawn in its colour; Switchyard's on top.
+  const singles = systems.filter((system) => system.kind === 'single');
+  for (const kind of ['agreement', 'cascade', 'taxonomy', 'learned', 'switchyard'] as const) {
+    const own = systems.filter((system) => system.kind === kind);
+    if (own.length === 0) continue;
+    const hull = upperConcaveHull(
+      [...own, ...singles].map((system) => ({ costUsd: system.costPerQueryUsd, accuracy: system.accuracy })),
+    );
+    const points = hull.map((point) => `${x(point.costUsd).toFixed(1)},${y(point.accuracy).toFixed(1)}`).join(' ');
+    parts.push(
+      `<polyline points="${points}" fill="none" stroke="${STYLE[kind].color}" stroke-width="${kind === 'switchyard' ? 2.5 : 1.5}"${kind === 'switchyard' ? '' : ' stroke-dasharray="5 3"'} opacity="0.85"/>`,
+    );
   }
 
   // Markers count as placed, so labels move off other systems' points too.
@@ -74,7 +81,9 @@ export function renderFrontierSvg(report: EvalReport): string {
     const cy = y(system.accuracy);
     const { color } = STYLE[system.kind];
     parts.push(marker(system.kind, cx, cy, color, system.name === report.default));
-    const label = system.kind === 'switchyard' ? system.name.replace('switchyard ', '') : system.name;
+    // Knob rows are many: label only Switchyard's presets, targets and ends, and every other system once.
+    const label = labelOf(system);
+    if (label === null) continue;
     const position = placeLabel(placed, cx + 9, cy, label.length * CHARACTER_WIDTH);
     parts.push(
       `<text x="${position.x.toFixed(1)}" y="${position.y.toFixed(1)}" dominant-baseline="middle" class="label" fill="${color}">${escapeXml(label)}</text>`,
@@ -93,6 +102,8 @@ export function renderFrontierSvg(report: EvalReport): string {
   const notesY = MARGIN.top + 30 + kinds.length * 22;
   const notes = [
     `ringed: default knob (${report.default.replace('switchyard ', '')})`,
+    'lines: each kind with the single',
+    'models, mixing allowed (upper hull)',
     'oracle: cheapest correct model per',
     'query, else the cheapest model',
     `${report.dataset.queries} test queries`,
@@ -127,6 +138,8 @@ function marker(kind: SystemSummary['kind'], cx: number, cy: number, color: stri
       return `<polygon points="${at(0, -7)} ${at(7, 0)} ${at(0, 7)} ${at(-7, 0)}" fill="${color}"/>${ring}`;
     case 'cascade':
       return `<rect x="${(cx - 5).toFixed(1)}" y="${(cy - 5).toFixed(1)}" width="10" height="10" fill="${color}"/>${ring}`;
+    case 'agreement':
+      return `<polygon points="${at(0, 6)} ${at(6, -5)} ${at(-6, -5)}" fill="${color}"/>${ring}`;
     case 'taxonomy':
     case 'learned':
       return `<polygon points="${at(0, -6)} ${at(6, 5)} ${at(-6, 5)}" fill="${color}"/>${ring}`;
@@ -149,6 +162,16 @@ function placeLabel(placed: { x: number; y: number; width: number }[], lx: numbe
   }
   placed.push({ x: lx, y: ly, width });
   return { x: lx, y: ly };
+}
+
+function labelOf(system: SystemSummary): string | null {
+  if (system.kind === 'switchyard') {
+    return typeof system.quality === 'number' && system.quality !== 0 && system.quality !== 1
+      ? null
+      : system.name.replace('switchyard ', '');
+  }
+  if (system.kind === 'single' || system.kind === 'oracle' || system.kind === 'agreement') return system.name;
+  return null;
 }
 
 function shortName(file: string): string {

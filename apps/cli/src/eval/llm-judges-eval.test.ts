@@ -56,7 +56,6 @@ describe('eval with LLM judge verdicts recorded in the dataset', () => {
       out: path.join(folder, 'out'),
       seed: 0,
       qualities: [0.5],
-      defaultQuality: 0.5,
     });
     report = JSON.parse(await readFile(path.join(folder, 'out', 'report.json'), 'utf8')) as EvalReport;
     predictions = (await readFile(path.join(folder, 'out', 'predictions.jsonl'), 'utf8'))

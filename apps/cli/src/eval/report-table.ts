@@ -25,11 +25,25 @@ export function formatReportTable(report: EvalReport): string {
     cells
       .map((cell, column) => (column < 2 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
       .join('  ');
+  const areas = Object.entries(report.frontierAreas)
+    .sort((a, b) => b[1] - a[1])
+    .map(([kind, area]) => `${kind} ${(area * 100).toFixed(2)}%`);
+  const targets = report.systems
+    .filter((system) => system.targetCostUsd !== undefined)
+    .map((system) => {
+      const target = system.targetCostUsd as number;
+      const parts = system.parts.map(
+        (part) => `${part.fold === null ? 'test' : `fold ${part.fold}`} ${(part.costPerQueryUsd / target).toFixed(3)}`,
+      );
+      return `${system.name}: cost ÷ target per test part: ${parts.join(', ')}`;
+    });
   return [
     `${report.dataset.queries} test queries of ${report.dataset.test}`,
     line(header),
     widths.map((width) => '-'.repeat(width)).join('  '),
     ...rows.map(line),
     `best single model: ${bestSingle.name} (${(bestSingle.accuracy * 100).toFixed(2)}%); mean single-model cost ${meanSingleCost.toExponential(3)} USD; * = default knob`,
+    `frontier area (hull with the single models, mean accuracy over 200 log-spaced budgets): ${areas.join(', ')}`,
+    ...targets,
   ].join('\n');
 }

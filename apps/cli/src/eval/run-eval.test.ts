@@ -41,7 +41,7 @@ describe('eval --train --test on a split of mix', () => {
       out: path.join(folder, 'out'),
       seed: 0,
       qualities: [0, 0.5, 1],
-      defaultQuality: 0.5,
+      targetCostsUsd: [0.002],
     });
     outputs = await readOutputs(path.join(folder, 'out'));
   }, 60_000);
@@ -51,7 +51,7 @@ describe('eval --train --test on a split of mix', () => {
     const { report, predictions } = outputs;
     expect(report.dataset.queries).toBe(test.length);
     expect(report.systems.map((system) => system.kind)).toEqual(
-      expect.arrayContaining(['single', 'oracle', 'taxonomy', 'cascade', 'switchyard']),
+      expect.arrayContaining(['single', 'oracle', 'taxonomy', 'learned', 'cascade', 'agreement', 'switchyard']),
     );
     for (const system of report.systems) {
       const lines = predictions.filter((line) => line.system === system.name);
@@ -83,21 +83,60 @@ describe('eval --train --test on a split of mix', () => {
     }
   });
 
-  it('names the default knob system, and a cheaper knob setting costs no more than a dearer one', () => {
-    const knob = outputs.report.systems.filter((system) => system.kind === 'switchyard');
-    expect(knob.map((system) => system.name)).toContain(outputs.report.default);
-    // Higher knob positions only raise the stage thresholds, so they can only escalate more.
-    for (const [index, system] of knob.entries()) {
-      expect(system.costPerQueryUsd).toBeGreaterThanOrEqual(knob[index - 1]?.costPerQueryUsd ?? 0);
+  it('reports every knob position and preset, the default (match), and a knob that buys accuracy with cost', () => {
+    const { systems, default: defaultName } = outputs.report;
+    const knob = systems.filter((system) => system.kind === 'switchyard');
+    expect(knob.map((system) => system.name)).toEqual([
+      'switchyard q=0',
+      'switchyard q=0.5',
+      'switchyard q=1',
+      'switchyard economy',
+      'switchyard balanced',
+      'switchyard max',
+      'switchyard match',
+      'switchyard target=0.002',
+    ]);
+    expect(defaultName).toBe('switchyard match');
+    const at = (name: string) => systems.find((system) => system.name === name) as (typeof systems)[number];
+    expect(at('switchyard q=0').costPerQueryUsd).toBeLessThan(at('switchyard q=0.5').costPerQueryUsd);
+    expect(at('switchyard q=0.5').costPerQueryUsd).toBeLessThan(at('switchyard q=1').costPerQueryUsd);
+    expect(at('switchyard q=1').accuracy).toBeGreaterThan(at('switchyard q=0').accuracy);
+    // A preset is a position: balanced is q=0.5, max is q=1.
+    expect(at('switchyard balanced').costPerQueryUsd).toBe(at('switchyard q=0.5').costPerQueryUsd);
+    expect(at('switchyard max').costPerQueryUsd).toBe(at('switchyard q=1').costPerQueryUsd);
+    expect(at('switchyard match').quality).toBe('match');
+    for (const kind of ['taxonomy', 'learned', 'cascade']) {
+      expect(systems.filter((system) => system.kind === kind)).toHaveLength(3);
     }
   });
 
-  it('writes a frontier plot naming every system', async () => {
+  it('reports a target-cost row with its target and its cost on the test part', () => {
+    const target = outputs.report.systems.find((system) => system.name === 'switchyard target=0.002');
+    expect(target?.targetCostUsd).toBe(0.002);
+    expect(target?.parts).toHaveLength(1);
+    expect(target?.parts[0]?.costPerQueryUsd).toBeCloseTo(target?.costPerQueryUsd ?? -1, 12);
+  });
+
+  it('computes each router kind’s frontier area from its points and the single models', () => {
+    const { frontierAreas, systems } = outputs.report;
+    const singles = systems.filter((system) => system.kind === 'single');
+    for (const kind of ['single', 'switchyard', 'learned', 'taxonomy', 'cascade', 'agreement']) {
+      expect(frontierAreas[kind]).toBeGreaterThan(0);
+      // Adding points to the single models' hull can only raise it.
+      expect(frontierAreas[kind]).toBeGreaterThanOrEqual((frontierAreas.single as number) - 1e-12);
+    }
+    const best = Math.max(...singles.map((system) => system.accuracy));
+    expect(frontierAreas.single).toBeLessThanOrEqual(best);
+  });
+
+  it('writes a frontier plot with the single models, the oracle, the default and each kind’s hull', async () => {
     const svg = await readFile(path.join(folder, 'out', 'frontier.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
-    for (const system of outputs.report.systems) {
-      expect(svg).toContain(system.kind === 'switchyard' ? system.name.replace('switchyard ', '') : system.name);
+    for (const system of outputs.report.systems.filter((entry) => entry.kind === 'single' || entry.kind === 'oracle')) {
+      expect(svg).toContain(system.name);
     }
+    expect(svg).toContain('match');
+    expect(svg.match(/<polyline/g)?.length).toBe(5);
   });
 
   it('refuses train and test files that share ids', async () => {
@@ -108,7 +147,6 @@ describe('eval --train --test on a split of mix', () => {
         out: path.join(folder, 'overlap'),
         seed: 0,
         qualities: [0.5],
-        defaultQuality: 0.5,
       }),
     ).rejects.toThrow(/train and test share \d+ id/);
   });
@@ -125,14 +163,13 @@ describe('eval --train --test on a split of mix', () => {
         out: path.join(folder, 'wrong'),
         seed: 0,
         qualities: [0.5],
-        defaultQuality: 0.5,
       }),
     ).rejects.toThrow(/has no response for not-recorded/);
   });
 });
 
 describe('eval input errors', () => {
-  const base = { out: path.join(tmpdir(), 'sy-eval-never'), seed: 0, qualities: [0.5], defaultQuality: 0.5 };
+  const base = { out: path.join(tmpdir(), 'sy-eval-never'), seed: 0, qualities: [0.5] };
 
   it('names a missing file', async () => {
     await expect(runEval({ ...base, train: '/nonexistent/train.jsonl', cv: 5 })).rejects.toThrow(
@@ -153,14 +190,15 @@ describe('eval --cv on routerbench', () => {
   it('predicts every record exactly once per system, and single models match the dataset README', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'sy-eval-cv-'));
     const train = path.join(routerbenchDirectory, 'train.jsonl');
-    await runEval({ train, cv: 4, out, seed: 3, qualities: [0.5], defaultQuality: 0.5 });
+    // Two folds keep the two trainings on the whole file short.
+    await runEval({ train, cv: 2, out, seed: 3, qualities: [0.5] });
     const { report, predictions } = await readOutputs(out);
     const ids = (await readRecords(train)).map((record) => record.id).sort();
     for (const system of report.systems) {
       const lines = predictions.filter((line) => line.system === system.name);
       expect(lines.map((line) => line.id).sort()).toEqual(ids);
       // Trained on the other folds only: each record's fold is its own hash fold.
-      for (const line of lines) expect(line.fold).toBe(foldOf(line.id, 4, 3));
+      for (const line of lines) expect(line.fold).toBe(foldOf(line.id, 2, 3));
     }
     // Summary table of routerbench/README.md (train split, all 1592 records).
     const readme: [string, number, number][] = [
@@ -174,5 +212,5 @@ describe('eval --cv on routerbench', () => {
       expect(row?.accuracy).toBeCloseTo(accuracy, 4);
       expect((row?.costPerQueryUsd ?? 0) / cost).toBeCloseTo(1, 3);
     }
-  }, 60_000);
+  }, 240_000);
 });

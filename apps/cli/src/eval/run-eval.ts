@@ -1,14 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PICO_USD_PER_USD, parseUsd, sumUsd } from '@switchyard/core';
+import { type KnobCalibration, type KnobRequest, PICO_USD_PER_USD, parseUsd, sumUsd } from '@switchyard/core';
 import type { BenchRecord } from '@switchyard/datasets';
 import { registryFromDataset } from '@switchyard/providers';
 import type { DistributedEval } from './distributed.js';
 import { type CallExecutor, createReplayExecutor } from './executor.js';
 import { foldOf, sampleIds } from './folds.js';
+import { frontierArea } from './frontier-area.js';
 import { renderFrontierSvg } from './frontier-svg.js';
 import { EvalInputError, loadEvalData } from './load-eval-data.js';
-import { type SystemAnswer, type SystemKind, trainSystems } from './systems.js';
+import { ROUTER_KINDS, type SystemAnswer, type SystemKind, trainSystems } from './systems.js';
 
 export interface EvalOptions {
   train: string;
@@ -18,12 +19,10 @@ export interface EvalOptions {
   seed: number;
   models?: string;
   out: string;
+  /** Knob positions of every knob router. */
   qualities: readonly number[];
-  defaultQuality: number;
-  /** Switchyard's stages per query category (default) or once for all queries (calibrated router only). */
-  perCategory?: boolean;
-  /** Switchyard's router (default 'learned-cascade'; see `TrainOptions.router`). */
-  router?: 'learned-cascade' | 'calibrated';
+  /** Also Switchyard at these target costs per query (`targetCostUsd`). */
+  targetCostsUsd?: readonly number[];
   /** Queries evaluated at once (they are independent). */
   concurrency?: number;
   /** Replaces the replay executor (e.g. a queue-backed one); built per run from all records. */
@@ -67,15 +66,32 @@ export interface SystemSummary {
   accuracy: number;
   costPerQueryUsd: number;
   setting?: string;
+  /** Knob rows: the position, preset or target cost the row asked for. */
+  quality?: number | string;
+  targetCostUsd?: number;
   /** How many queries ended with each cascade outcome. */
   outcomes: Record<string, number>;
+  /** Per test part (CV fold, or the one test file): queries, accuracy, mean cost per query. */
+  parts: { fold: number | null; queries: number; accuracy: number; costPerQueryUsd: number }[];
 }
 
 export interface EvalReport {
   dataset: { train: string; test: string; queries: number; models: string; folds?: number; seed: number };
   systems: SystemSummary[];
   default: string;
-  learned: { fold: number | null; paretoPool: string[]; referenceModels: string[]; calibrationKeys: number }[];
+  /**
+   * Frontier area of each router kind: the upper concave hull of its points and every single model,
+   * averaged over 200 log-spaced budgets between the cheapest and the dearest single model's cost.
+   */
+  frontierAreas: Record<string, number>;
+  learned: {
+    fold: number | null;
+    /** Each trained kind's knob calibration (training CV): hull points and the match quality. */
+    knobs: Record<string, KnobCalibration>;
+    /** The Switchyard settings on its knob's hull: family and price of accuracy. */
+    hullSettings: { setting: number; family: string; accuracyPerUsd: number }[];
+    baselines: { name: string; cheap: string[]; fallback: string }[];
+  }[];
   warnings: string[];
   /** Set by --distributed. */
   distributed?: DistributedAgreement;
@@ -131,11 +147,23 @@ export async function runEval(options: EvalOptions): Promise<{ report: EvalRepor
     identical: 0,
     differences: [],
   };
-  const summaries = new Map<string, { system: SystemSummary; correct: number; costs: string[] }>();
+  const summaries = new Map<
+    string,
+    {
+      system: SystemSummary;
+      correct: number;
+      costs: string[];
+      parts: Map<number | null, { queries: number; correct: number; costs: string[] }>;
+    }
+  >();
   const learned: EvalReport['learned'] = [];
   let defaultSystem = '';
   for (const part of parts) {
-    const trained = await trainSystems(part.train, data.models, { ...options, trainFile: options.train }, execute);
+    const trained = trainSystems(part.train, data.models, {
+      qualities: options.qualities,
+      ...(options.targetCostsUsd === undefined ? {} : { targetCostsUsd: options.targetCostsUsd }),
+      trainFile: options.train,
+    });
     defaultSystem = trained.defaultSystem;
     let distributedAnswers: Map<string, SystemAnswer> | undefined;
     if (options.distributed !== undefined && part.test.length > 0) {
@@ -144,17 +172,26 @@ export async function runEval(options: EvalOptions): Promise<{ report: EvalRepor
         `switchyard eval ${options.train}${part.fold === null ? '' : ` fold ${part.fold}/${options.cv}`}`,
       );
       const jobs = trained.systems.flatMap((system) =>
-        system.quality === undefined
+        system.kind !== 'switchyard' || system.knob === undefined
           ? []
-          : part.test.map((record) => ({ system: system.name, record, quality: system.quality as number })),
+          : part.test.map((record) => ({ system: system.name, record, knob: system.knob as KnobRequest })),
       );
       const answers = await options.distributed.answerAll(jobs, artifactId);
       distributedAnswers = new Map(
         jobs.map((job, index) => [`${job.system}\u0000${job.record.id}`, answers[index] as SystemAnswer]),
       );
     }
-    const { paretoPool, referenceModels, calibrationKeys } = trained.learned;
-    learned.push({ fold: part.fold, paretoPool, referenceModels, calibrationKeys });
+    const { knobs, settings, baselines } = trained.learned;
+    learned.push({
+      fold: part.fold,
+      knobs,
+      hullSettings: knobs.switchyard.points.map(({ setting }) => ({
+        setting,
+        family: settings[setting]?.family ?? '?',
+        accuracyPerUsd: settings[setting]?.accuracyPerUsd ?? 0,
+      })),
+      baselines,
+    });
     for (const system of trained.systems) {
       let summary = summaries.get(system.name);
       if (summary === undefined) {
@@ -165,18 +202,24 @@ export async function runEval(options: EvalOptions): Promise<{ report: EvalRepor
             accuracy: 0,
             costPerQueryUsd: 0,
             ...(system.setting === undefined ? {} : { setting: system.setting }),
+            ...(system.knob?.quality === undefined ? {} : { quality: system.knob.quality }),
+            ...(system.knob?.targetCostUsd === undefined ? {} : { targetCostUsd: system.knob.targetCostUsd }),
             outcomes: {},
+            parts: [],
           },
           correct: 0,
           costs: [],
+          parts: new Map(),
         };
         summaries.set(system.name, summary);
       }
       const current = summary;
+      const partSums = { queries: 0, correct: 0, costs: [] as string[] };
+      current.parts.set(part.fold, partSums);
       for (let start = 0; start < part.test.length; start += concurrency) {
         const batch = part.test.slice(start, start + concurrency);
         const answers = await Promise.all(batch.map((record) => system.answer(record, execute)));
-        if (distributedAnswers !== undefined && system.quality !== undefined) {
+        if (distributedAnswers !== undefined && system.kind === 'switchyard' && system.knob !== undefined) {
           // The distributed run's answers are the predictions; the in-process ones are the check.
           answers.forEach((inProcess, index) => {
             const record = batch[index] as BenchRecord;
@@ -194,6 +237,9 @@ export async function runEval(options: EvalOptions): Promise<{ report: EvalRepor
           const correct = answer.answerFrom !== null && record.responses[answer.answerFrom]?.correct === true;
           current.correct += correct ? 1 : 0;
           current.costs.push(answer.costUsd);
+          partSums.queries += 1;
+          partSums.correct += correct ? 1 : 0;
+          partSums.costs.push(answer.costUsd);
           current.system.outcomes[answer.outcome] = (current.system.outcomes[answer.outcome] ?? 0) + 1;
           predictions.push({
             system: system.name,
@@ -212,11 +258,29 @@ export async function runEval(options: EvalOptions): Promise<{ report: EvalRepor
   }
 
   const queries = parts.reduce((sum, part) => sum + part.test.length, 0);
-  const systems = [...summaries.values()].map(({ system, correct, costs }) => ({
+  const systems = [...summaries.values()].map(({ system, correct, costs, parts: sums }) => ({
     ...system,
     accuracy: correct / queries,
     costPerQueryUsd: picoToNumber(parseUsd(sumUsd(costs))) / queries,
+    parts: [...sums].map(([fold, entry]) => ({
+      fold,
+      queries: entry.queries,
+      accuracy: entry.queries === 0 ? 0 : entry.correct / entry.queries,
+      costPerQueryUsd: entry.queries === 0 ? 0 : picoToNumber(parseUsd(sumUsd(entry.costs))) / entry.queries,
+    })),
   }));
+  const singles = systems
+    .filter((system) => system.kind === 'single')
+    .map((system) => ({ costUsd: system.costPerQueryUsd, accuracy: system.accuracy }));
+  const frontierAreas: Record<string, number> = { single: frontierArea([], singles) };
+  for (const kind of ROUTER_KINDS) {
+    const points = systems.filter((system) => system.kind === kind);
+    if (points.length === 0) continue;
+    frontierAreas[kind] = frontierArea(
+      points.map((system) => ({ costUsd: system.costPerQueryUsd, accuracy: system.accuracy })),
+      singles,
+    );
+  }
   const report: EvalReport = {
     dataset: {
       train: options.train,
@@ -228,6 +292,7 @@ export async function runEval(options: EvalOptions): Promise<{ report: EvalRepor
     },
     systems,
     default: defaultSystem,
+    frontierAreas,
     learned,
     warnings: data.warnings,
     ...(options.distributed === undefined ? {} : { distributed: agreement }),

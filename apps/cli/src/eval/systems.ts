@@ -1,44 +1,34 @@
 import {
-  type AgreementCalibration,
-  accuracyPerUsdForQuality,
-  artifactCategory,
+  artifactAnswerType,
   artifactVerifier,
   type CascadeContext,
-  type CategoryClassifier,
-  CoreError,
-  chooseStages,
-  classifyCategory,
   createArtifactRouter,
   createFixedRouter,
-  createLearnedRouter,
-  crossFitCorrectness,
-  LEARNED_CASCADE_DEFAULTS,
-  type LearnedCascadeSettings,
-  type LearnedRouterExample,
-  type LearnedRouterModel,
-  learnedCascadeTrainingPlans,
+  FIXED_ROUTER_KNOB,
+  inferAnswerType,
+  type KnobCalibration,
+  type KnobRequest,
   llmAcceptThresholdForQuality,
-  type ModelPerformance,
-  measureCategoryStats,
-  nextTierAgreement,
   type Plan,
   plannedCall,
+  QUALITY_PRESETS,
   type Router,
+  type RouterArtifact,
+  resolveKnob,
   type SwitchyardArtifact,
-  statsForCategory,
   sumUsd,
-  trainAgreementCalibration,
-  trainCategoryClassifier,
-  trainLearnedRouter,
   usdFromNumber,
 } from '@switchyard/core';
 import type { BenchRecord, DatasetModel } from '@switchyard/datasets';
+import { type SettingReport, type TrainingRecord, trainRouters } from '@switchyard/training';
 import { compareCallKeys } from './call-order.js';
 import type { CallExecutor } from './executor.js';
-import { learnCalibration } from './learn-calibration.js';
 import { runCascade } from './run-cascade.js';
 
-export type SystemKind = 'single' | 'oracle' | 'taxonomy' | 'learned' | 'cascade' | 'switchyard';
+export type SystemKind = 'single' | 'oracle' | 'taxonomy' | 'learned' | 'cascade' | 'agreement' | 'switchyard';
+
+/** The kinds whose frontier areas the report compares (every kind that is a router). */
+export const ROUTER_KINDS: readonly SystemKind[] = ['switchyard', 'learned', 'taxonomy', 'cascade', 'agreement'];
 
 /** What a system did for one query. */
 export interface SystemAnswer {
@@ -58,46 +48,41 @@ export interface EvalSystem {
   name: string;
   kind: SystemKind;
   setting?: string;
-  /** Switchyard rows: the knob position, with which the trained artifact routes (also in --distributed). */
-  quality?: number;
+  /** Knob rows: what the knob was asked (Switchyard rows are also run through the queues with it). */
+  knob?: KnobRequest;
   answer(record: BenchRecord, execute: CallExecutor): Promise<SystemAnswer>;
 }
 
 /** Everything learned from training records, reported in report.json so a run can be inspected. */
 export interface TrainedSystems {
   systems: EvalSystem[];
-  /** Name of the switchyard system at the default knob position. */
+  /** Name of the Switchyard system at the default knob (`match`). */
   defaultSystem: string;
   learned: {
-    paretoPool: string[];
-    referenceModels: string[];
-    performance: ModelPerformance[];
-    /** Size of the learned calibration (number of pattern keys). */
-    calibrationKeys: number;
     /** What a worker needs to route as the Switchyard rows do. */
     artifact: SwitchyardArtifact;
-    /** The taxonomy row's prompt → category classifier (plain JSON). */
-    categoryClassifier: CategoryClassifier;
-    /** The learned rows' per-model P(correct | prompt) predictors and mean costs (plain JSON). */
-    learnedRouter: LearnedRouterModel;
+    /** Each trained kind's knob calibration (cross-validated inside the training records). */
+    knobs: Record<'switchyard' | 'taxonomy' | 'learned', KnobCalibration>;
+    /** Switchyard's settings as training measured them. */
+    settings: SettingReport[];
+    /** The agreement baselines' models. */
+    baselines: { name: string; cheap: string[]; fallback: string }[];
   };
 }
 
-/** Per-model accuracy and mean recorded cost over records. */
-export function measurePerformance(
-  records: readonly BenchRecord[],
-  models: readonly DatasetModel[],
-): ModelPerformance[] {
-  return models.map((model) => {
-    let correct = 0;
-    let cost = 0;
-    for (const record of records) {
-      const response = record.responses[model.id];
-      if (response?.correct) correct += 1;
-      cost += response?.costUsd ?? 0;
-    }
-    return { model: model.id, accuracy: correct / records.length, costPerQueryUsd: cost / records.length };
-  });
+/** Options of {@link trainSystems}. */
+export interface TrainOptions {
+  /** Knob positions of every knob router (taxonomy, learned, cascade, Switchyard). */
+  qualities: readonly number[];
+  /** Switchyard rows at these target costs per query (`targetCostUsd`). */
+  targetCostsUsd?: readonly number[];
+  /** Recorded in the artifact's `trainedOn`. */
+  trainFile?: string;
+}
+
+/** The dataset's records as training records (the dataset labels are the training labels). */
+export function trainingRecordsOf(records: readonly BenchRecord[]): TrainingRecord[] {
+  return [...records];
 }
 
 /** Runs a router's plan for the record through the executor: the eval path of every real system. */
@@ -105,21 +90,26 @@ function planSystem(
   name: string,
   kind: SystemKind,
   router: Router,
-  setting?: string,
-  context: CascadeContext = {},
+  options: { setting?: string; knob?: KnobRequest; context?: CascadeContext; artifact?: RouterArtifact } = {},
 ): EvalSystem {
   return {
     name,
     kind,
-    ...(setting === undefined ? {} : { setting }),
+    ...(options.setting === undefined ? {} : { setting: options.setting }),
+    ...(options.knob === undefined ? {} : { knob: options.knob }),
     async answer(record, execute) {
-      // The dataset's category label is not given: routers that need a category classify the prompt.
-      const plan: Plan = router({ answerType: record.answerType, prompt: record.prompt });
+      // What a worker knows about a query: its prompt. The dataset's category and answer type are not
+      // given; both are inferred as workers infer them (`artifactAnswerType`, `inferAnswerType`).
+      const answerType =
+        options.artifact === undefined
+          ? inferAnswerType(record.prompt)
+          : artifactAnswerType(options.artifact, record.prompt);
+      const plan: Plan = router({ answerType, prompt: record.prompt });
       const { finish, observations } = await runCascade(
         plan,
         { id: record.id, prompt: record.prompt },
         execute,
-        context,
+        options.context ?? {},
       );
       const calls: string[] = [];
       const judgeCalls: string[] = [];
@@ -155,7 +145,8 @@ function recordedJudges(records: readonly BenchRecord[]): string[] {
 }
 
 /**
- * The oracle: per query, the cheapest model that is correct, or the cheapest model if none is. It reads the labels, so it is an upper bound, not a system.
+ * The oracle: per query, the cheapest model that is correct, or the cheapest model if none is. It reads
+ * the labels, so it is an upper bound, not a system.
  */
 function oracleSystem(models: readonly DatasetModel[]): EvalSystem {
   return {
@@ -179,151 +170,88 @@ function oracleSystem(models: readonly DatasetModel[]): EvalSystem {
   };
 }
 
-const VERIFIER_ID = 'agreement-calibration';
+/** The knob requests of a knob router's rows: every quality, and for Switchyard the presets and targets. */
+function knobRows(
+  prefix: string,
+  qualities: readonly number[],
+  extra: { presets?: boolean; targetCostsUsd?: readonly number[] } = {},
+): { name: string; knob: KnobRequest }[] {
+  return [
+    ...qualities.map((quality) => ({ name: `${prefix} q=${quality}`, knob: { quality } })),
+    ...(extra.presets
+      ? QUALITY_PRESETS.map((preset) => ({ name: `${prefix} ${preset}`, knob: { quality: preset } }))
+      : []),
+    ...(extra.targetCostsUsd ?? []).map((targetCostUsd) => ({
+      name: `${prefix} target=${targetCostUsd}`,
+      knob: { targetCostUsd },
+    })),
+  ];
+}
 
-/** Options of {@link trainSystems}. */
-export interface TrainOptions {
-  qualities: readonly number[];
-  defaultQuality: number;
-  /** Choose Switchyard's stages per query category (taxonomy) rather than once; default true. */
-  perCategory?: boolean;
-  /** Recorded in the artifact's `trainedOn`. */
-  trainFile?: string;
-  /**
-   * Switchyard's router: 'learned-cascade' (default; artifact version 2, `createLearnedCascadeRouter`)
-   * or the earlier 'calibrated' cascade (version 1, `createCalibratedRouter`), kept for comparison.
-   */
-  router?: 'learned-cascade' | 'calibrated';
-  /** The learned cascade's planner settings (default `LEARNED_CASCADE_DEFAULTS`). */
-  cascade?: Partial<LearnedCascadeSettings>;
-  /** Folds of the out-of-fold learned predictions the calibration is trained with (default 5). */
-  crossFitFolds?: number;
+/** How a knob request resolved, for the report. */
+function describeKnob(calibration: KnobCalibration, knob: KnobRequest): string {
+  const resolved = resolveKnob(calibration, knob);
+  const expected =
+    resolved.expected === undefined
+      ? ''
+      : `; training CV expects ${(resolved.expected.accuracy * 100).toFixed(2)} % at ${resolved.expected.costUsd.toExponential(3)} USD`;
+  const mix =
+    resolved.lower === resolved.upper
+      ? `setting ${resolved.lower}`
+      : `settings ${resolved.lower}/${resolved.upper} mixed ${(1 - resolved.upperWeight).toFixed(3)}/${resolved.upperWeight.toFixed(3)}`;
+  return `${resolved.label}: ${mix}${expected}`;
 }
 
 /**
- * Builds every system from the training records only: per-category statistics, the stages and
- * references, the agreement calibration, the prompt category classifier (taxonomy row) and the learned
- * router (learned rows) are learned here; the test records are never seen.
+ * Builds every system from the training records only (`@switchyard/training`'s `trainRouters`): the
+ * Switchyard, taxonomy and learned artifacts with their knob calibrations, and the agreement baselines.
+ * The test records are never seen.
  */
-export async function trainSystems(
+export function trainSystems(
   train: readonly BenchRecord[],
   models: readonly DatasetModel[],
   options: TrainOptions,
-  execute: CallExecutor,
-): Promise<TrainedSystems> {
+): TrainedSystems {
   const pool = models.map((model) => model.id);
-  const performance = measurePerformance(train, models);
-  const stats = measureCategoryStats(
-    train.flatMap((record) =>
-      pool.map((model) => ({
-        category: record.category,
-        model,
-        correct: record.responses[model]?.correct === true,
-        costUsd: record.responses[model]?.costUsd ?? 0,
-      })),
-    ),
-  );
-  const perCategory = options.perCategory ?? true;
-  const categoryClassifier = trainCategoryClassifier(
-    train.map((record) => ({ prompt: record.prompt, category: record.category })),
-  );
-  const learnedExamples: LearnedRouterExample[] = train.map((record) => ({
-    prompt: record.prompt,
-    outcomes: pool.map((model) => ({
-      model,
-      correct: record.responses[model]?.correct === true,
-      costUsd: record.responses[model]?.costUsd ?? 0,
-    })),
-  }));
-  // The learned rows' router, and (version 2) the learned cascade's per-query priors.
-  const learnedRouter = trainLearnedRouter(learnedExamples);
-  const routerKind = options.router ?? 'learned-cascade';
-  const settings: LearnedCascadeSettings = { ...LEARNED_CASCADE_DEFAULTS, ...options.cascade };
-  // The document a worker loads from router_artifacts: eval's Switchyard rows route with exactly it.
-  const untrained: SwitchyardArtifact = {
-    version: routerKind === 'learned-cascade' ? 2 : 1,
-    kind: 'switchyard',
-    pool,
-    perCategory,
-    verifierId: VERIFIER_ID,
-    stats,
-    calibration: trainAgreementCalibration([], { id: VERIFIER_ID }),
-    categoryClassifier,
-    ...(routerKind === 'learned-cascade' ? { learned: { router: learnedRouter, ...settings } } : {}),
-    trainedOn: { file: options.trainFile ?? '(in memory)', records: train.length },
-  };
-  let calibration: AgreementCalibration;
-  if (routerKind === 'learned-cascade') {
-    // Training plans are shaped by priors the calibration's records were not trained on (out of fold),
-    // like the priors of new queries: in-sample ones are overconfident.
-    const priors = crossFitCorrectness(learnedExamples, { folds: options.crossFitFolds ?? 5 });
-    const index = new Map(train.map((record, position) => [record, position]));
-    calibration = await learnCalibration(
-      train,
-      (record) => {
-        // The category the router will see at query time: the classifier's, not the label.
-        const category = artifactCategory(untrained, { prompt: record.prompt });
-        const categoryStats = statsForCategory(stats, category);
-        const costs = Object.fromEntries(pool.map((model) => [model, categoryStats[model]?.costUsd ?? 0]));
-        const view = {
-          pool,
-          priors: priors[index.get(record) as number] ?? {},
-          costs,
-          ...(category === undefined ? {} : { category }),
-        };
-        return learnedCascadeTrainingPlans(view, { verifierId: VERIFIER_ID, answerType: record.answerType, settings });
-      },
-      execute,
-      { id: VERIFIER_ID, referenceSubsets: true },
-    );
-  } else {
-    // The calibrated cascade's own plans at quality 1 reach every stage.
-    const router = createArtifactRouter(untrained, { quality: 1 });
-    calibration = await learnCalibration(
-      train,
-      (record) => [router({ answerType: record.answerType, prompt: record.prompt })],
-      execute,
-      { id: VERIFIER_ID },
-    );
-  }
-  const artifact: SwitchyardArtifact = { ...untrained, calibration };
-  const context: CascadeContext = { scoreVerifier: artifactVerifier(artifact) };
-
+  const trained = trainRouters(trainingRecordsOf(train), pool, {
+    ...(options.trainFile === undefined ? {} : { trainFile: options.trainFile }),
+  });
+  const switchyard = trained.switchyard.artifact;
   const systems: EvalSystem[] = pool.map((model) =>
     planSystem(model, 'single', createFixedRouter({ models: pool, subset: [model], judges: [] })),
   );
   systems.push(oracleSystem(models));
-  systems.push(
-    planSystem(
-      'taxonomy',
-      'taxonomy',
-      (query) => {
-        if (query.prompt === undefined) throw new CoreError('taxonomy router: the query has no prompt to classify');
-        // The record's own category label is not used: the classifier reads the prompt.
-        const { category } = classifyCategory(categoryClassifier, query.prompt);
-        const categoryStats = statsForCategory(stats, category);
-        // The most accurate model of the predicted category on train; the cheaper one on a tie.
-        const best = pool.reduce((chosen, model) =>
-          (categoryStats[model]?.accuracy ?? 0) > (categoryStats[chosen]?.accuracy ?? 0) ? model : chosen,
-        );
-        const fixed = createFixedRouter({ models: pool, subset: [best], judges: [] });
-        return { ...fixed({ answerType: query.answerType, category }), router: 'taxonomy' };
-      },
-      'most accurate model on train of the category that a prompt classifier (trained on train) predicts, no cascade',
-    ),
-  );
-  systems.push(
-    planSystem(
-      'cascade',
-      'cascade',
-      createFixedRouter({ models: pool, judges: nextTierAgreement(1), acceptThreshold: 1 }),
-      'fixed router, all models, accept when the next tier agrees',
-    ),
-  );
-  // With LLM judge verdicts recorded in the dataset: the same cascade judged by that panel instead.
+  for (const { name, knob } of knobRows('taxonomy', options.qualities)) {
+    systems.push(
+      planSystem(name, 'taxonomy', createArtifactRouter(trained.taxonomy, { knob }), {
+        knob,
+        artifact: trained.taxonomy,
+        setting: `most accurate model per classified category at the price of accuracy; ${describeKnob(trained.taxonomy.knob, knob)}`,
+      }),
+    );
+  }
+  for (const { name, knob } of knobRows('learned', options.qualities)) {
+    systems.push(
+      planSystem(name, 'learned', createArtifactRouter(trained.learned, { knob }), {
+        knob,
+        artifact: trained.learned,
+        setting: `one model per query, max P(correct | prompt) − price × mean cost; ${describeKnob(trained.learned.knob, knob)}`,
+      }),
+    );
+  }
+  for (const { name, knob } of knobRows('cascade', options.qualities)) {
+    systems.push(
+      planSystem(name, 'cascade', createFixedRouter({ models: pool, knob }), {
+        knob,
+        setting: 'fixed cascade over the whole pool, accept when the next tiers agree (uncalibrated knob)',
+      }),
+    );
+  }
+  // With LLM judge verdicts recorded in the dataset: the fixed cascade judged by that panel instead, at
+  // the fixed router's default knob position.
   const judgePanel = recordedJudges(train);
   if (judgePanel.length > 0) {
-    const threshold = llmAcceptThresholdForQuality(options.defaultQuality);
+    const threshold = llmAcceptThresholdForQuality(resolveKnob(FIXED_ROUTER_KNOB).quality);
     const fixed = createFixedRouter({ models: pool, judges: [] });
     systems.push(
       planSystem(
@@ -336,49 +264,41 @@ export async function trainSystems(
           acceptThreshold: threshold,
           setting: 'llm judges',
         }),
-        `fixed router, all models, accept when every recorded LLM judge (${judgePanel.join(', ')}) passes at ≥ ${threshold}`,
+        {
+          setting: `fixed router, all models, accept when every recorded LLM judge (${judgePanel.join(', ')}) passes at ≥ ${threshold}`,
+        },
       ),
     );
   }
-  let defaultSystem = '';
-  for (const quality of options.qualities) {
-    const name = `switchyard q=${quality}`;
-    if (quality === options.defaultQuality) defaultSystem = name;
-    systems.push({
-      quality,
-      ...planSystem(
-        name,
-        'switchyard',
-        createArtifactRouter(artifact, { quality }),
-        routerKind === 'learned-cascade'
-          ? `quality=${quality}: learned cascade: per-query Pareto stages by learned P(correct | prompt), starting at the learned pick, references bought by value of information, calibrated agreement verifier, ${accuracyPerUsdForQuality(quality).toPrecision(3)} accuracy/USD`
-          : `quality=${quality}: ${perCategory ? 'per-category' : 'global'} Pareto stages, calibrated agreement verifier, ${accuracyPerUsdForQuality(quality).toPrecision(3)} accuracy/USD`,
-        context,
-      ),
-    });
-  }
-  for (const quality of options.qualities) {
+  for (const baseline of trained.baselines) {
     systems.push(
-      planSystem(
-        `learned q=${quality}`,
-        'learned',
-        createLearnedRouter({ model: learnedRouter, pool, quality }),
-        `quality=${quality}: one model per query, max P(correct | prompt) − ${accuracyPerUsdForQuality(quality).toPrecision(3)}/USD × its mean cost; per-model logistic regression on hashed prompt features`,
-      ),
+      planSystem(baseline.name, 'agreement', baseline.router, { setting: baseline.setting, artifact: switchyard }),
     );
   }
-  const overall = chooseStages(pool, stats.overall);
+  const context: CascadeContext = { scoreVerifier: artifactVerifier(switchyard) };
+  let defaultSystem = '';
+  for (const { name, knob } of knobRows('switchyard', options.qualities, {
+    presets: true,
+    ...(options.targetCostsUsd === undefined ? {} : { targetCostsUsd: options.targetCostsUsd }),
+  })) {
+    if (knob.quality === 'match') defaultSystem = name;
+    systems.push(
+      planSystem(name, 'switchyard', createArtifactRouter(switchyard, { knob }), {
+        knob,
+        context,
+        artifact: switchyard,
+        setting: describeKnob(switchyard.knob, knob),
+      }),
+    );
+  }
   return {
     systems,
     defaultSystem,
     learned: {
-      paretoPool: overall.stages,
-      referenceModels: overall.referenceModels,
-      performance,
-      calibrationKeys: Object.keys(calibration.counts).length,
-      artifact,
-      categoryClassifier,
-      learnedRouter,
+      artifact: switchyard,
+      knobs: { switchyard: switchyard.knob, taxonomy: trained.taxonomy.knob, learned: trained.learned.knob },
+      settings: trained.switchyard.settings,
+      baselines: trained.baselines.map(({ name, cheap, fallback }) => ({ name, cheap, fallback })),
     },
   };
 }

@@ -184,8 +184,12 @@ describe('LLM judges in the cascade', () => {
 });
 
 describe('fixed router with a judge panel', () => {
-  it('judges open-ended queries with the panel (min, 0.95 at the default knob), others by agreement', () => {
-    const router = createFixedRouter({ models: ['cheap', 'mid', 'top'], quality: 0.5, judgePanel: ['judge-a'] });
+  it('judges open-ended queries with the panel (min, 0.95 at the middle of the knob), others by agreement', () => {
+    const router = createFixedRouter({
+      models: ['cheap', 'mid', 'top'],
+      knob: { quality: 2 / 3 },
+      judgePanel: ['judge-a'],
+    });
     const literal = router({ answerType: 'literal' });
     expect(literal).toMatchObject({
       judges: [{ kind: 'llm', models: ['judge-a'] }],
@@ -195,8 +199,11 @@ describe('fixed router with a judge panel', () => {
     expect(router({ answerType: 'number' }).judges).toEqual([
       { kind: 'agreement', referenceModels: [], nextStages: 2 },
     ]);
-    expect(createFixedRouter({ models: ['cheap'], quality: 0.5 })({ answerType: 'literal' }).judges[0]?.kind).toBe(
-      'agreement',
-    );
+    expect(
+      createFixedRouter({ models: ['cheap'], knob: { quality: 0.5 } })({ answerType: 'literal' }).judges[0]?.kind,
+    ).toBe('agreement');
+    // The default knob (match, which is balanced for the unmeasured fixed router) also asks 0.95.
+    const byDefault = createFixedRouter({ models: ['cheap', 'mid'], judgePanel: ['judge-a'] });
+    expect(byDefault({ answerType: 'literal' }).acceptThreshold).toBe(0.95);
   });
 });

@@ -1,20 +1,11 @@
 import type { VerifierRequest } from '../cascade/step.js';
 
-/** One training example: a stage answer, which references agreed with it, and whether it was correct. */
-export interface CalibrationExample {
-  category?: string;
-  model: string;
-  /** False when no final answer could be extracted. */
-  answered: boolean;
-  references: readonly { model: string; agrees: boolean }[];
-  correct: boolean;
-}
-
 /**
  * A verifier learned from recorded data: P(the stage's answer is correct | answering model, query
  * category, which references agree). Plain JSON, so it can be stored as a router artifact.
  * Counts are kept per pattern at five levels, from specific to general; a score shrinks each level's
- * rate toward the next more general one, so rare patterns borrow strength from common ones.
+ * rate toward the next more general one, so rare patterns borrow strength from common ones. Trained by
+ * `@switchyard/training`'s `trainAgreementCalibration`.
  */
 export interface AgreementCalibration {
   version: 1;
@@ -25,39 +16,63 @@ export interface AgreementCalibration {
   counts: Record<string, [number, number]>;
 }
 
-function levelKeys(request: Pick<CalibrationExample, 'category' | 'model' | 'answered' | 'references'>): string[] {
-  const agreeing = request.references.filter((reference) => reference.agrees).length;
-  const count = `${request.answered ? '' : 'unanswered,'}${agreeing}/${request.references.length}`;
-  const pattern = request.references
+/** What a calibration is keyed by: the judged answer's model and category, and each reference's agreement. */
+export interface AgreementPattern {
+  category?: string;
+  model: string;
+  /** False when no final answer could be extracted. */
+  answered: boolean;
+  references: readonly { model: string; agrees: boolean }[];
+}
+
+/**
+ * The counts a score reads, by key: a stored calibration's (see {@link calibrationCounts}), or a
+ * training-time view (e.g. counts of some cross-validation folds only).
+ */
+export interface CalibrationCounts {
+  strength: number;
+  count(key: string): readonly [number, number] | undefined;
+}
+
+/** The five keys of a pattern, most general first (the shrinkage order). */
+export function calibrationLevelKeys(pattern: AgreementPattern): string[] {
+  let agreeing = 0;
+  for (const reference of pattern.references) if (reference.agrees) agreeing += 1;
+  const count = `${pattern.answered ? '' : 'unanswered,'}${agreeing}/${pattern.references.length}`;
+  const references = pattern.references
     .map((reference) => `${reference.model}=${reference.agrees ? 1 : 0}`)
     .sort()
     .join(',');
-  const category = request.category ?? '';
-  // Most general first.
+  const category = pattern.category ?? '';
   return [
     'all',
     `n:${count}`,
-    `m:${request.model}|n:${count}`,
-    `m:${request.model}|c:${category}|n:${count}`,
-    `m:${request.model}|c:${category}|n:${count}|p:${pattern}`,
+    `m:${pattern.model}|n:${count}`,
+    `m:${pattern.model}|c:${category}|n:${count}`,
+    `m:${pattern.model}|c:${category}|n:${count}|p:${references}`,
   ];
 }
 
-/** Counts the examples at every level. */
-export function trainAgreementCalibration(
-  examples: Iterable<CalibrationExample>,
-  options: { id: string; strength?: number },
-): AgreementCalibration {
-  const counts: Record<string, [number, number]> = {};
-  for (const example of examples) {
-    for (const key of levelKeys(example)) {
-      const entry = counts[key] ?? [0, 0];
-      entry[0] += example.correct ? 1 : 0;
-      entry[1] += 1;
-      counts[key] = entry;
-    }
+const countsCache = new WeakMap<AgreementCalibration, CalibrationCounts>();
+
+/** The counts of a stored calibration. */
+export function calibrationCounts(calibration: AgreementCalibration): CalibrationCounts {
+  let counts = countsCache.get(calibration);
+  if (counts === undefined) {
+    counts = { strength: calibration.strength, count: (key) => calibration.counts[key] };
+    countsCache.set(calibration, counts);
   }
-  return { version: 1, id: options.id, strength: options.strength ?? 4, counts };
+  return counts;
+}
+
+/** P(correct) of a pattern under the counts; 0.5 with no data at all. */
+export function scoreAgreementPattern(counts: CalibrationCounts, pattern: AgreementPattern): number {
+  let estimate = 0.5;
+  for (const key of calibrationLevelKeys(pattern)) {
+    const [correct, total] = counts.count(key) ?? [0, 0];
+    estimate = (correct + counts.strength * estimate) / (total + counts.strength);
+  }
+  return estimate;
 }
 
 /** P(correct) for a verifier request under the calibration; 0.5 with no data at all. */
@@ -65,29 +80,12 @@ export function scoreAgreementCalibration(
   calibration: AgreementCalibration,
   request: Pick<VerifierRequest, 'category' | 'model' | 'answer' | 'references'>,
 ): number {
-  let estimate = 0.5;
-  for (const key of levelKeys({ ...request, answered: request.answer !== null })) {
-    const [correct, total] = calibration.counts[key] ?? [0, 0];
-    estimate = (correct + calibration.strength * estimate) / (total + calibration.strength);
-  }
-  return estimate;
-}
-
-/**
- * One example per subset of the example's references (the empty set included), each labelled like the
- * original. A cascade's verifier request reveals the agreement with every reference, so it also tells
- * what any subset of them would have shown: training on the subsets lets a router price reference
- * sets it did not run (see {@link agreementPatternOutcomes}). At most 2^`maxReferences` examples; an
- * example with more references is returned unexpanded.
- */
-export function expandReferenceSubsets(example: CalibrationExample, maxReferences = 8): CalibrationExample[] {
-  const { references } = example;
-  if (references.length > maxReferences) return [example];
-  const subsets: CalibrationExample[] = [];
-  for (let mask = 0; mask < 1 << references.length; mask += 1) {
-    subsets.push({ ...example, references: references.filter((_, index) => (mask & (1 << index)) !== 0) });
-  }
-  return subsets;
+  return scoreAgreementPattern(calibrationCounts(calibration), {
+    ...categoryOf(request),
+    model: request.model,
+    answered: request.answer !== null,
+    references: request.references,
+  });
 }
 
 /** One agreement pattern of an answered stage answer with a set of references. */
@@ -107,23 +105,20 @@ export interface AgreementPatternOutcome {
  * before calling them: the value of asking them is how much the patterns change its accept decision.
  */
 export function agreementPatternOutcomes(
-  calibration: AgreementCalibration,
+  calibration: AgreementCalibration | CalibrationCounts,
   request: { category?: string; model: string; references: readonly string[] },
 ): AgreementPatternOutcome[] {
+  const counts = 'counts' in calibration ? calibrationCounts(calibration) : calibration;
   const outcomes: AgreementPatternOutcome[] = [];
   let total = 0;
   for (let mask = 0; mask < 1 << request.references.length; mask += 1) {
     const agrees = request.references.map((_, index) => (mask & (1 << index)) !== 0);
     const references = request.references.map((model, index) => ({ model, agrees: agrees[index] === true }));
-    const pattern = { model: request.model, answered: true, references, ...categoryOf(request) };
-    const keys = levelKeys(pattern);
-    const weight = (calibration.counts[keys[keys.length - 1] as string]?.[1] ?? 0) + 0.5;
+    const pattern: AgreementPattern = { model: request.model, answered: true, references, ...categoryOf(request) };
+    const keys = calibrationLevelKeys(pattern);
+    const weight = (counts.count(keys[keys.length - 1] as string)?.[1] ?? 0) + 0.5;
     total += weight;
-    outcomes.push({
-      agrees,
-      probability: weight,
-      pCorrect: scoreAgreementCalibration(calibration, { ...pattern, answer: '' }),
-    });
+    outcomes.push({ agrees, probability: weight, pCorrect: scoreAgreementPattern(counts, pattern) });
   }
   for (const outcome of outcomes) outcome.probability /= total;
   return outcomes;

@@ -2,16 +2,26 @@ import type { AnswerType } from '../answers/answer-type.js';
 import type { Plan } from '../cascade/plan.js';
 import { CoreError } from '../errors.js';
 import type { JudgeSpec } from '../judges/judge-spec.js';
-import { llmAcceptThresholdForQuality, settingsForQuality } from './quality-knob.js';
+import {
+  type KnobCalibration,
+  type KnobRequest,
+  llmAcceptThresholdForQuality,
+  pickSetting,
+  resolveKnob,
+  uncalibratedKnob,
+} from './quality-knob.js';
 
 /** What a router knows about a query before any model call. */
 export interface RoutingQuery {
   answerType: AnswerType;
   /** Known query class (from the submitter or a classifier), if any. */
   category?: string;
-  /** The prompt text, for routers that learn from it (the learned router needs it). */
+  /** The prompt text, for routers that learn from it (the learned routers need it; the knob mixes by it). */
   prompt?: string;
 }
+
+/** A router: query → plan. Pure. */
+export type Router = (query: RoutingQuery) => Plan;
 
 /** Configuration of {@link createFixedRouter}. */
 export interface FixedRouterConfig {
@@ -19,8 +29,8 @@ export interface FixedRouterConfig {
   models: readonly string[];
   /** Use only these pool models (kept in pool order); default all. */
   subset?: readonly string[];
-  /** Knob position in [0,1]; see `settingsForQuality`. Ignored when `judges` is given. */
-  quality?: number;
+  /** The knob (see `resolveKnob`); ignored when `judges` is given. */
+  knob?: KnobRequest;
   /** Explicit judges instead of the knob's (e.g. agreement with the next tier only). */
   judges?: JudgeSpec[];
   acceptThreshold?: number;
@@ -29,44 +39,62 @@ export interface FixedRouterConfig {
    * The LLM judge panel (registry models with the `judge` role). When given, queries whose answers
    * cannot be extracted and compared (`literal`: writing, summaries, explanations) are judged by the
    * panel instead of by agreement: every panel model must give a valid verdict (quorum) and the
-   * lowest score must reach `llmAcceptThresholdForQuality(quality)`. Other answer types keep the
-   * cheap agreement judges. Ignored when `judges` is given.
+   * lowest score must reach `llmAcceptThresholdForQuality` at the knob's position. Other answer types
+   * keep the cheap agreement judges. Ignored when `judges` is given.
    */
   judgePanel?: readonly string[];
 }
 
-/** A router: query → plan. Pure. */
-export type Router = (query: RoutingQuery) => Plan;
+/**
+ * The fixed cascade's settings, cheapest first: a stage is accepted when every reference agrees; the
+ * references are the next 1, 1, 2, 3 stages' models, and the cheapest setting also leaves out the most
+ * expensive model.
+ */
+const FIXED_SETTINGS: readonly { nextStages: number; dropMostExpensive: boolean }[] = [
+  { nextStages: 1, dropMostExpensive: true },
+  { nextStages: 1, dropMostExpensive: false },
+  { nextStages: 2, dropMostExpensive: false },
+  { nextStages: 3, dropMostExpensive: false },
+];
 
 /**
- * The first router: the same cascade over the configured pool for every query. By default each stage
- * is judged by agreement with the next-tier model (whose answer is then reused if it escalates).
+ * The fixed cascade's knob: its settings in cost order, not measured (it has no training data), so a
+ * quality is a position among them and `targetCostUsd` is refused.
+ */
+export const FIXED_ROUTER_KNOB: KnobCalibration = uncalibratedKnob(FIXED_SETTINGS.length);
+
+/**
+ * The first router: the same cascade over the configured pool for every query. By default each stage is
+ * judged by agreement with the next-tier models (whose answers are then reused if it escalates); the knob
+ * chooses how many must agree (see {@link FIXED_SETTINGS}).
  */
 export function createFixedRouter(config: FixedRouterConfig): Router {
   const pool = config.subset ? config.models.filter((model) => config.subset?.includes(model)) : [...config.models];
   const unknown = (config.subset ?? []).filter((model) => !config.models.includes(model));
   if (unknown.length > 0) throw new CoreError(`fixed router: not in the pool: ${unknown.join(', ')}`);
   if (pool.length === 0) throw new CoreError('fixed router: empty pool');
-  const settings = settingsForQuality(config.quality ?? 0.5);
-  const stages = (settings.dropMostExpensive && !config.judges && pool.length > 1 ? pool.slice(0, -1) : pool).map(
-    (model) => ({ model }),
-  );
-  const judges = config.judges ?? settings.judges;
+  const resolved = resolveKnob(FIXED_ROUTER_KNOB, config.knob);
   const panel = config.judges ? [] : [...(config.judgePanel ?? [])];
   return (query) => {
     const llm = panel.length > 0 && query.answerType === 'literal';
+    const setting = FIXED_SETTINGS[pickSetting(resolved, query.prompt ?? '')] ?? FIXED_SETTINGS[0];
+    const { nextStages, dropMostExpensive } = setting as (typeof FIXED_SETTINGS)[number];
+    const stages = (dropMostExpensive && !config.judges && pool.length > 1 ? pool.slice(0, -1) : pool).map((model) => ({
+      model,
+    }));
     return {
       version: 1,
       router: 'fixed',
       ...(query.category === undefined ? {} : { category: query.category }),
       answerType: query.answerType,
       stages,
-      judges: llm ? [{ kind: 'llm', models: panel }] : judges,
-      aggregation: llm ? 'min' : settings.aggregation,
-      acceptThreshold:
-        config.acceptThreshold ?? (llm ? llmAcceptThresholdForQuality(settings.quality) : settings.acceptThreshold),
+      judges: llm
+        ? [{ kind: 'llm', models: panel }]
+        : (config.judges ?? [{ kind: 'agreement', referenceModels: [], nextStages }]),
+      aggregation: llm ? 'min' : 'mean',
+      acceptThreshold: config.acceptThreshold ?? (llm ? llmAcceptThresholdForQuality(resolved.quality) : 1),
       ...(config.maxCostUsd === undefined ? {} : { maxCostUsd: config.maxCostUsd }),
-      setting: config.judges ? 'custom' : llm ? `${settings.setting}, llm judges` : settings.setting,
+      setting: config.judges ? 'custom' : llm ? `${resolved.label}, llm judges` : resolved.label,
     };
   };
 }

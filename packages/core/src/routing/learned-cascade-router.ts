@@ -1,11 +1,14 @@
 import type { Plan } from '../cascade/plan.js';
 import { CoreError } from '../errors.js';
-import { type AgreementCalibration, agreementPatternOutcomes } from '../judges/agreement-calibration.js';
-import { accuracyPerUsdForQuality, escalationThresholds } from './calibrated-router.js';
+import {
+  type AgreementCalibration,
+  agreementPatternOutcomes,
+  type CalibrationCounts,
+} from '../judges/agreement-calibration.js';
 import { type CategoryStats, type ModelStats, statsForCategory } from './category-stats.js';
+import { escalationThresholds } from './escalation.js';
 import type { Router } from './fixed-router.js';
 import { type LearnedRouterModel, predictCorrectness } from './learned-router.js';
-import { qualitySchema } from './quality-knob.js';
 import { selectParetoPool } from './select-pool.js';
 
 /**
@@ -106,7 +109,7 @@ export function priorThresholds(stages: readonly string[], view: CascadeQueryVie
  * The empty set is worth max(P(correct), threshold); ties go to the earlier (smaller, cheaper) set.
  */
 export function chooseReferences(
-  calibration: AgreementCalibration,
+  calibration: AgreementCalibration | CalibrationCounts,
   view: CascadeQueryView,
   model: string,
   candidates: readonly string[],
@@ -133,7 +136,7 @@ export function chooseReferences(
  */
 export function planLearnedCascade(
   view: CascadeQueryView,
-  calibration: AgreementCalibration,
+  calibration: AgreementCalibration | CalibrationCounts,
   accuracyPerUsd: number,
   settings: LearnedCascadeSettings = LEARNED_CASCADE_DEFAULTS,
 ): CascadeStagePlan {
@@ -168,42 +171,6 @@ export function planLearnedCascade(
   };
 }
 
-/**
- * The plans whose verifier requests train the calibration for this router: every suffix of the query's
- * Pareto stages (each is a possible start), with all candidate references, judged at every stage. Run
- * them with a verifier that scores 0: stages before the last have threshold 1 (escalate), the last has 0
- * (accepted, so the cascade does not fuse), hence every stage is judged exactly once with its own
- * references. Expand each request with `expandReferenceSubsets` so every reference set the router may
- * choose has counts.
- */
-export function learnedCascadeTrainingPlans(
-  view: CascadeQueryView,
-  options: { verifierId: string; answerType: Plan['answerType']; settings?: LearnedCascadeSettings },
-): Plan[] {
-  const settings = options.settings ?? LEARNED_CASCADE_DEFAULTS;
-  const frontier = priorParetoStages(view);
-  return frontier.map((first, start) => {
-    const stages = frontier.slice(start);
-    return {
-      version: 1,
-      router: 'learned-cascade-training',
-      ...categoryOf(view),
-      answerType: options.answerType,
-      stages: stages.map((model, stage) => ({ model, acceptThreshold: stage === stages.length - 1 ? 0 : 1 })),
-      judges: [
-        {
-          kind: 'verifier',
-          verifierId: options.verifierId,
-          referenceModels: cheapestOthers(view, first, settings.candidateReferences),
-          previousStages: true,
-        },
-      ],
-      aggregation: 'mean',
-      acceptThreshold: 1,
-    };
-  });
-}
-
 /** Configuration of {@link createLearnedCascadeRouter}. */
 export interface LearnedCascadeRouterConfig {
   /** The pool, cheapest → most expensive. */
@@ -215,10 +182,12 @@ export interface LearnedCascadeRouterConfig {
   /** The verifier's calibration (trained on {@link learnedCascadeTrainingPlans}). */
   calibration: AgreementCalibration;
   verifierId: string;
-  /** Knob position in [0,1]: the price of accuracy is `accuracyPerUsdForQuality(quality)`. */
-  quality: number;
+  /** The price of accuracy: accuracy points one USD per query is worth (a `PRICE_OF_ACCURACY_SETTINGS` entry). */
+  accuracyPerUsd: number;
   settings?: LearnedCascadeSettings;
   maxCostUsd?: number;
+  /** `plan.setting`. */
+  label?: string;
 }
 
 /**
@@ -227,8 +196,7 @@ export interface LearnedCascadeRouterConfig {
  * verifier's key).
  */
 export function createLearnedCascadeRouter(config: LearnedCascadeRouterConfig): Router {
-  const quality = qualitySchema.parse(config.quality);
-  const accuracyPerUsd = accuracyPerUsdForQuality(quality);
+  const { accuracyPerUsd } = config;
   const known = new Set(config.learnedRouter.models.map((entry) => entry.model));
   const unknown = config.pool.filter((model) => !known.has(model));
   if (unknown.length > 0) throw new CoreError(`learned cascade: no trained predictor for: ${unknown.join(', ')}`);
@@ -252,7 +220,7 @@ export function createLearnedCascadeRouter(config: LearnedCascadeRouterConfig): 
       aggregation: 'mean',
       acceptThreshold: 1,
       ...(config.maxCostUsd === undefined ? {} : { maxCostUsd: config.maxCostUsd }),
-      setting: `quality=${quality}`,
+      ...(config.label === undefined ? {} : { setting: config.label }),
     };
   };
 }

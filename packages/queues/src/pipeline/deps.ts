@@ -99,8 +99,13 @@ export interface RoutableQuery {
 /** Options a client gave with the query (stored in `queries.options`). */
 export interface QueryOptions {
   metadata?: Record<string, unknown>;
-  /** The cost/accuracy knob in [0,1]; higher pays more for accuracy. */
-  quality?: number;
+  /**
+   * The cost/accuracy knob: a position in [0,1] (higher pays more for accuracy) or a preset name
+   * (`economy`, `balanced`, `max`, `match`); see core's `resolveKnob`.
+   */
+  quality?: number | string;
+  /** Instead of `quality`: the expected cost per query the trained router should aim at, USD. */
+  targetCostUsd?: number;
   /** A stored router artifact id, or "fixed"; default: the active artifact, else the fixed router. */
   router?: string;
   /** A knob preset (`model: "switchyard/<preset>"`); the planner maps it to a quality. */

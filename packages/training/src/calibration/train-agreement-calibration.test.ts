@@ -1,5 +1,6 @@
+import { scoreAgreementCalibration } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import { scoreAgreementCalibration, trainAgreementCalibration } from './agreement-calibration.js';
+import { trainAgreementCalibration } from './train-agreement-calibration.js';
 
 const agree = (agrees: boolean) => [{ model: 'ref', agrees }];
 

@@ -1,7 +1,8 @@
+import { type CategoryClassifier, classifyCategory } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import { CoreError } from '../errors.js';
-import { type CategoryClassifier, classifyCategory, trainCategoryClassifier } from './category-classifier.js';
-import { seededRandom } from './sparse-linear.js';
+import { TrainingError } from '../errors.js';
+import { seededRandom } from '../linear/train-sparse-linear.js';
+import { trainCategoryClassifier } from './train-category-classifier.js';
 
 const vocabulary: Record<string, string[]> = {
   math: ['solve', 'equation', 'integral', 'prime', 'sum', 'triangle', 'divisible', 'polynomial', 'root', 'fraction'],
@@ -54,7 +55,7 @@ describe('category classifier', () => {
   it('gives the only category with certainty, and refuses no data or a foreign artifact', () => {
     const single = trainCategoryClassifier([{ prompt: 'anything at all', category: 'misc' }]);
     expect(classifyCategory(single, 'something else')).toEqual({ category: 'misc', confidence: 1 });
-    expect(() => trainCategoryClassifier([])).toThrow(CoreError);
+    expect(() => trainCategoryClassifier([])).toThrow(TrainingError);
     expect(() => classifyCategory({ ...single, version: 2 } as unknown as CategoryClassifier, 'x')).toThrow(
       /unsupported artifact/,
     );

@@ -1,22 +1,26 @@
-import { describe, expect, it } from 'vitest';
-import { planSchema } from '../cascade/plan.js';
 import {
   agreementPatternOutcomes,
-  type CalibrationExample,
-  expandReferenceSubsets,
-  trainAgreementCalibration,
-} from '../judges/agreement-calibration.js';
-import { accuracyPerUsdForQuality } from './calibrated-router.js';
-import { measureCategoryStats } from './category-stats.js';
-import {
   type CascadeQueryView,
   chooseReferences,
   createLearnedCascadeRouter,
-  learnedCascadeTrainingPlans,
   planLearnedCascade,
-} from './learned-cascade-router.js';
-import { crossFitCorrectness, type LearnedRouterExample, trainLearnedRouter } from './learned-router.js';
-import { createArtifactRouter, parseSwitchyardArtifact, type SwitchyardArtifact } from './router-artifact.js';
+  planSchema,
+} from '@switchyard/core';
+import { describe, expect, it } from 'vitest';
+import {
+  type CalibrationExample,
+  expandReferenceSubsets,
+  trainAgreementCalibration,
+} from '../calibration/train-agreement-calibration.js';
+import {
+  crossFitCorrectness,
+  type LearnedRouterExample,
+  trainLearnedRouter,
+} from '../learned-router/train-learned-router.js';
+import type { PreparedRecord } from '../records/prepare-records.js';
+import { poolIndex } from '../simulation/simulate-plan.js';
+import { measureCategoryStats } from '../stats/measure-category-stats.js';
+import { learnedCascadeExamples } from './learned-cascade-examples.js';
 
 const pool = ['cheap', 'ref', 'top'];
 const costs = { cheap: 0.001, ref: 0.0005, top: 0.01 };
@@ -67,7 +71,7 @@ describe('agreement pattern outcomes', () => {
 
 describe('learned cascade planning', () => {
   it('goes straight to the most accurate model when accuracy is all that counts', () => {
-    const plan = planLearnedCascade(view, calibration, accuracyPerUsdForQuality(1));
+    const plan = planLearnedCascade(view, calibration, 0);
     expect(plan).toEqual({ stages: [{ model: 'top', acceptThreshold: 0 }], referenceModels: [] });
   });
 
@@ -85,24 +89,34 @@ describe('learned cascade planning', () => {
     expect(chooseReferences(calibration, view, 'cheap', ['ref'], 0.7, 20, 2)).toEqual(['ref']);
   });
 
-  it('trains on every possible start with all candidate references, judged once per stage', () => {
-    const plans = learnedCascadeTrainingPlans(view, { verifierId: 'v', answerType: 'choice' });
-    expect(plans.map((plan) => plan.stages)).toEqual([
-      [
-        { model: 'ref', acceptThreshold: 1 },
-        { model: 'cheap', acceptThreshold: 1 },
-        { model: 'top', acceptThreshold: 0 },
-      ],
-      [
-        { model: 'cheap', acceptThreshold: 1 },
-        { model: 'top', acceptThreshold: 0 },
-      ],
-      [{ model: 'top', acceptThreshold: 0 }],
-    ]);
-    expect(plans[1]?.judges).toEqual([
-      { kind: 'verifier', verifierId: 'v', referenceModels: ['ref', 'top'], previousStages: true },
-    ]);
-    for (const plan of plans) expect(planSchema.parse(plan)).toEqual(plan);
+  it('trains on every possible start with its candidate references and earlier stages, each pattern once', () => {
+    // Pool order cheap, ref, top; ref and top agree with cheap, nobody is unanswered.
+    const record: PreparedRecord = {
+      id: 'r',
+      prompt: 'p',
+      category: 'x',
+      answerType: 'choice',
+      fold: 0,
+      correct: Uint8Array.from([1, 1, 1]),
+      costUsd: Float64Array.from([0.001, 0.0005, 0.01]),
+      answered: Uint8Array.from([1, 1, 1]),
+      agree: Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 1, 1]),
+    };
+    const examples = learnedCascadeExamples(record, view, poolIndex(pool), {
+      candidateReferences: 2,
+      maxReferences: 2,
+    });
+    const keys = examples.map(
+      (example) => `${example.model}:${example.references.map((reference) => reference.model).join('+')}`,
+    );
+    // Frontier by prior: ref (0.5, cheapest), cheap (0.67), top (0.9). Starts: ref, cheap, top; every
+    // subset of each stage's references (candidates of its start, then earlier stages) once.
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys).toContain('ref:cheap+top');
+    expect(keys).toContain('cheap:ref');
+    expect(keys).toContain('top:');
+    expect(keys).toContain('top:cheap+ref');
+    expect(examples.every((example) => example.category === 'x' && example.correct)).toBe(true);
   });
 });
 
@@ -111,7 +125,7 @@ function routerExamples(count: number): LearnedRouterExample[] {
   return Array.from({ length: count }, (_, index) => {
     const hard = index % 2 === 1;
     return {
-      prompt: `${hard ? 'prove the rigorous theorem' : 'add two small numbers'} case ${index % 7}`,
+      prompt: `${hard ? 'prove the rigorous theorem' : 'add two small numbers'} case ${index}`,
       outcomes: pool.map((model) => ({
         model,
         correct: hard ? model === 'top' : true,
@@ -127,17 +141,6 @@ describe('learned cascade router and artifact', () => {
   const stats = measureCategoryStats(
     train.flatMap((example) => example.outcomes.map((outcome) => ({ category: 'x', ...outcome }))),
   );
-  const artifact: SwitchyardArtifact = {
-    version: 2,
-    kind: 'switchyard',
-    pool,
-    perCategory: true,
-    verifierId: 'v',
-    stats,
-    calibration,
-    learned: { router: learnedRouter, candidateReferences: 3, maxReferences: 2 },
-  };
-
   it('routes easy prompts to a cheap start and hard ones straight to the strong model', () => {
     const router = createLearnedCascadeRouter({
       pool,
@@ -145,10 +148,15 @@ describe('learned cascade router and artifact', () => {
       learnedRouter,
       calibration,
       verifierId: 'v',
-      quality: 0.6,
+      accuracyPerUsd: 20,
     });
-    const easy = router({ answerType: 'choice', category: 'x', prompt: 'add two small numbers case 3' });
-    const hard = router({ answerType: 'choice', category: 'x', prompt: 'prove the rigorous theorem case 3' });
+    // Held-out prompts: never seen in training.
+    const easyPrompt = 'add two small numbers case 1000';
+    const hardPrompt = 'prove the rigorous theorem case 1001';
+    const trained = new Set(train.map((example) => example.prompt));
+    expect(trained.has(easyPrompt) || trained.has(hardPrompt)).toBe(false);
+    const easy = router({ answerType: 'choice', category: 'x', prompt: easyPrompt });
+    const hard = router({ answerType: 'choice', category: 'x', prompt: hardPrompt });
     expect(planSchema.parse(easy)).toEqual(easy);
     expect(easy.router).toBe('learned-cascade');
     expect(easy.stages[0]?.model).not.toBe('top');
@@ -156,16 +164,6 @@ describe('learned cascade router and artifact', () => {
     expect(() => router({ answerType: 'choice' })).toThrow(/no prompt/);
     // A category the statistics never saw is left out of the plan.
     expect(router({ answerType: 'choice', category: 'new', prompt: 'add two' }).category).toBeUndefined();
-  });
-
-  it('survives JSON as a version-2 artifact and routes as the router it stores', () => {
-    const parsed = parseSwitchyardArtifact(JSON.parse(JSON.stringify(artifact)));
-    const query = { answerType: 'choice' as const, category: 'x', prompt: 'add two small numbers case 1' };
-    expect(createArtifactRouter(parsed, { quality: 0.6 })(query)).toEqual(
-      createLearnedCascadeRouter({ pool, stats, learnedRouter, calibration, verifierId: 'v', quality: 0.6 })(query),
-    );
-    expect(() => parseSwitchyardArtifact({ ...artifact, learned: undefined })).toThrow(/version 2/);
-    expect(() => parseSwitchyardArtifact({ ...artifact, version: 1 })).toThrow(/version 2/);
   });
 
   it('cross-fits predictions: every example predicted by a router that did not see it', () => {

@@ -1,15 +1,19 @@
-import { describe, expect, it } from 'vitest';
-import { planSchema } from '../cascade/plan.js';
-import { CoreError } from '../errors.js';
 import {
+  CoreError,
   chooseLearnedModel,
   createLearnedRouter,
-  type LearnedRouterExample,
   type LearnedRouterModel,
+  PRICE_OF_ACCURACY_SETTINGS,
+  planSchema,
   predictCorrectness,
-  trainLearnedRouter,
-} from './learned-router.js';
-import { seededRandom } from './sparse-linear.js';
+} from '@switchyard/core';
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../linear/train-sparse-linear.js';
+import { type LearnedRouterExample, trainLearnedRouter } from './train-learned-router.js';
+
+/** The price of accuracy at a position of the settings grid (0 = cheapest, 1 = most accurate). */
+const priceAt = (position: number) =>
+  PRICE_OF_ACCURACY_SETTINGS[Math.round(position * (PRICE_OF_ACCURACY_SETTINGS.length - 1))] as number;
 
 const COST = { cheap: 0.0001, mid: 0.0005, dear: 0.001 };
 const pool = ['cheap', 'mid', 'dear'];
@@ -71,22 +75,22 @@ describe('learned router', () => {
   });
 
   it('picks the cheap model where it is always right and the dear one where only it is', () => {
-    const router = createLearnedRouter({ model, pool, quality: 0.5 });
+    const router = createLearnedRouter({ model, pool, accuracyPerUsd: priceAt(0.5) });
     for (const { prompt, kind } of test) {
       const plan = router({ answerType: 'number', prompt });
       expect(planSchema.parse(plan)).toEqual(plan);
-      expect(plan).toMatchObject({ router: 'learned', judges: [], setting: 'quality=0.5' });
+      expect(plan).toMatchObject({ router: 'learned', judges: [] });
       expect(plan.stages).toEqual([{ model: { easy: 'cheap', tricky: 'mid', hard: 'dear' }[kind] }]);
     }
     // At the bottom of the knob accuracy is worth almost nothing: always the cheapest.
-    const cheapest = createLearnedRouter({ model, pool, quality: 0 });
+    const cheapest = createLearnedRouter({ model, pool, accuracyPerUsd: priceAt(0) });
     for (const { prompt } of test)
       expect(cheapest({ answerType: 'number', prompt }).stages).toEqual([{ model: 'cheap' }]);
   });
 
   it('is monotone in the knob: a higher quality never picks a cheaper or less likely correct model', () => {
     const qualities = [0, 0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9, 1];
-    const routers = qualities.map((quality) => createLearnedRouter({ model, pool, quality }));
+    const routers = qualities.map((quality) => createLearnedRouter({ model, pool, accuracyPerUsd: priceAt(quality) }));
     const cost = new Map(model.models.map((entry) => [entry.model, entry.meanCostUsd]));
     // Noisy prompts mixing the kinds' words, so the predictions are not all near 0 or 1.
     const random = seededRandom(7);
@@ -121,8 +125,8 @@ describe('learned router', () => {
     const json = JSON.stringify(model);
     expect(JSON.stringify(trainLearnedRouter(train, options))).toBe(json);
     const copy = JSON.parse(json) as LearnedRouterModel;
-    const router = createLearnedRouter({ model, pool, quality: 0.5 });
-    const copied = createLearnedRouter({ model: copy, pool, quality: 0.5 });
+    const router = createLearnedRouter({ model, pool, accuracyPerUsd: priceAt(0.5) });
+    const copied = createLearnedRouter({ model: copy, pool, accuracyPerUsd: priceAt(0.5) });
     for (const { prompt } of test) {
       expect(predictCorrectness(copy, prompt)).toEqual(predictCorrectness(model, prompt));
       expect(copied({ answerType: 'number', prompt })).toEqual(router({ answerType: 'number', prompt }));
@@ -143,19 +147,18 @@ describe('learned router', () => {
   });
 
   it('needs the prompt, known pool models and training data', () => {
-    const router = createLearnedRouter({ model, pool, quality: 0.5 });
+    const router = createLearnedRouter({ model, pool, accuracyPerUsd: priceAt(0.5) });
     expect(() => router({ answerType: 'number' })).toThrow(CoreError);
     expect(() => router({ answerType: 'number' })).toThrow(/no prompt/);
-    expect(() => createLearnedRouter({ model, pool: ['cheap', 'other'], quality: 0.5 })).toThrow(
+    expect(() => createLearnedRouter({ model, pool: ['cheap', 'other'], accuracyPerUsd: priceAt(0.5) })).toThrow(
       /no trained predictor for: other/,
     );
-    expect(() => createLearnedRouter({ model, pool: [], quality: 0.5 })).toThrow(/empty pool/);
-    expect(() => createLearnedRouter({ model, pool, quality: 2 })).toThrow();
+    expect(() => createLearnedRouter({ model, pool: [], accuracyPerUsd: priceAt(0.5) })).toThrow(/empty pool/);
     expect(() => trainLearnedRouter([])).toThrow(/no training examples/);
   });
 
   it('keeps a subset pool and passes the category through', () => {
-    const router = createLearnedRouter({ model, pool: ['mid', 'dear'], quality: 0, maxCostUsd: 0.5 });
+    const router = createLearnedRouter({ model, pool: ['mid', 'dear'], accuracyPerUsd: priceAt(0), maxCostUsd: 0.5 });
     const plan = router({ answerType: 'choice', category: 'math', prompt: test[0]?.prompt ?? '' });
     expect(plan).toMatchObject({ stages: [{ model: 'mid' }], category: 'math', maxCostUsd: 0.5 });
   });

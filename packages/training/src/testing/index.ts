@@ -1,0 +1,1 @@
+export { SYNTHETIC_POOL, syntheticRecords } from './synthetic-records.js';
