@@ -25,6 +25,8 @@ export const workerEnvSchema = z.object({
   SWITCHYARD_REPLAY_MODELS: z.string().optional(),
   /** Simulated latency of each replayed call, ms. */
   SWITCHYARD_REPLAY_LATENCY_MS: z.coerce.number().int().nonnegative().default(0),
+  /** Latency of every call of the built-in sim pool, ms; unset = each sim model's own (40–300 ms). */
+  SWITCHYARD_SIM_LATENCY_MS: z.coerce.number().int().nonnegative().optional(),
   /** How long a worker keeps using the active router artifact before re-reading which one is active, ms. */
   SWITCHYARD_ROUTER_REFRESH_MS: z.coerce.number().int().nonnegative().default(5_000),
   /**

@@ -67,6 +67,7 @@ try {
     replay: env.SWITCHYARD_REPLAY,
     replayModelsFile: env.SWITCHYARD_REPLAY_MODELS,
     replayLatencyMs: env.SWITCHYARD_REPLAY_LATENCY_MS,
+    simLatencyMs: env.SWITCHYARD_SIM_LATENCY_MS,
     callTimeoutMs: env.SWITCHYARD_CALL_TIMEOUT_MS,
     limits: {
       minOutputTokens: env.SWITCHYARD_MIN_OUTPUT_TOKENS,

@@ -51,6 +51,8 @@ export async function createModelSetup(options: {
   replay?: string | undefined;
   replayModelsFile?: string | undefined;
   replayLatencyMs?: number;
+  /** Replaces the built-in sim pool's per-model latencies (benchmarks). */
+  simLatencyMs?: number | undefined;
   callTimeoutMs: number;
   limits?: CallLimits;
   env: Environment;
@@ -72,7 +74,7 @@ export async function createModelSetup(options: {
     registry = await loadModelRegistry(options.modelsFile, options.env);
     description = `models from ${options.modelsFile}`;
   } else {
-    registry = createDefaultSimRegistry();
+    registry = createDefaultSimRegistry(options.simLatencyMs === undefined ? {} : { latencyMs: options.simLatencyMs });
     description = 'sim: the built-in simulated pool (answers are SIMULATED)';
   }
   const models = new Map<string, LanguageModel>();

@@ -1,4 +1,4 @@
-export { createPrismaClient, type PrismaClient } from './client.js';
+export { createPrismaClient, type PrismaClient, sqlPool } from './client.js';
 export { connectClient, ensureDatabase, quoteIdentifier } from './connection/connect.js';
 export { isDatabaseUnavailable } from './connection/database-errors.js';
 export { DatabaseSetupError, type DatabaseTarget, parseDatabaseUrl } from './connection/database-url.js';
@@ -61,6 +61,7 @@ export {
   chargeAttemptTry,
   listAttempts,
   listAttemptTries,
+  readAttempt,
   settleAttempt,
   type TryCharge,
 } from './repositories/ledger.js';
@@ -71,6 +72,7 @@ export {
   type DecisionTotals,
   LATENCY_BUCKETS_SECONDS,
 } from './repositories/ledger-metrics.js';
+export { type PipelineQuery, readDecisionState, readPipelineQuery } from './repositories/pipeline-reads.js';
 export {
   activateRouterArtifact,
   findActiveRouterArtifact,

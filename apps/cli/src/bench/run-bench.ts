@@ -29,6 +29,8 @@ export interface BenchSettings {
   /** Environment for the API and workers on top of the bench's own (e.g. concurrency settings). */
   env: NodeJS.ProcessEnv;
   keep: boolean;
+  /** Extra node flags of the API and workers (e.g. --cpu-prof). */
+  nodeArgs?: string[];
   log: (line: string) => void;
 }
 
@@ -103,10 +105,10 @@ export async function runBench(settings: BenchSettings): Promise<BenchResult> {
   const processes: ReturnType<typeof launch>[] = [];
   try {
     for (let index = 0; index < settings.workers; index += 1) {
-      processes.push(launch('apps/worker/src/main.ts', env, /(worker started)/, false));
+      processes.push(launch('apps/worker/src/main.ts', env, /(worker started)/, false, settings.nodeArgs));
     }
     await Promise.all(processes.map((process) => process.started));
-    const api = launch('apps/api/src/main.ts', env, /listening on (http:\/\/\S+)/, false);
+    const api = launch('apps/api/src/main.ts', env, /listening on (http:\/\/\S+)/, false, settings.nodeArgs);
     processes.push(api);
     const apiUrl = await api.started;
     log(`pipeline: API ${apiUrl}, ${settings.workers} worker process(es), database ${name}, prefix ${prefix}`);
@@ -162,7 +164,7 @@ export async function runBench(settings: BenchSettings): Promise<BenchResult> {
              count(*) FILTER (WHERE status = 'failed') AS failed
       FROM queries`;
     const calls = Number(
-      (await prisma.$queryRaw<{ calls: bigint }[]>`SELECT count(*) AS calls FROM attempts`)[0]?.calls ?? 0,
+      (await prisma.$queryRaw<{ calls: bigint }[]>`SELECT count(*) AS calls FROM attempt_tries`)[0]?.calls ?? 0,
     );
     const queues = createQueues({ redisUrl: settings.redisUrl, prefix });
     let jobs = 0;

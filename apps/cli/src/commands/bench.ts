@@ -25,6 +25,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--submit-concurrency <n>', 'HTTP requests in flight while submitting', '64')
     .option('--raw-jobs <n>', 'trivial jobs of the raw BullMQ measurement', '20000')
     .option('--keep', 'keep the bench database and queue keys afterwards')
+    .option('--cpu-prof <dir>', 'write V8 CPU profiles of the API and workers into this folder (node --cpu-prof)')
     .action(
       async (options: {
         queries: string;
@@ -33,6 +34,7 @@ export function registerBenchCommand(program: Command): void {
         submitConcurrency: string;
         rawJobs: string;
         keep?: boolean;
+        cpuProf?: string;
       }) => {
         let parsed: { queries: number; workers: number; latencyMs: number; submitConcurrency: number; rawJobs: number };
         try {
@@ -57,6 +59,7 @@ export function registerBenchCommand(program: Command): void {
           databaseUrl: env.DATABASE_URL,
           redisUrl: env.REDIS_URL,
           env: {},
+          ...(options.cpuProf ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`] } : {}),
           keep: options.keep === true,
           log,
         });

@@ -12,13 +12,17 @@ const tsxLoader = pathToFileURL(path.join(repositoryRoot, 'node_modules', 'tsx',
  * CLI dies (its stdin pipe closes: SWITCHYARD_EXIT_WITH_PARENT). `started` resolves with the first group
  * of `ready` matched in its output; `tail()` is the end of its output (echoed to stderr when `echo`).
  */
-export function launch(script: string, env: NodeJS.ProcessEnv, ready: RegExp, echo: boolean) {
-  const child = spawn(process.execPath, ['--import', tsxLoader, '--conditions=@switchyard/source', script], {
-    cwd: repositoryRoot,
-    env: { ...env, SWITCHYARD_EXIT_WITH_PARENT: '1' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-    detached: true,
-  });
+export function launch(script: string, env: NodeJS.ProcessEnv, ready: RegExp, echo: boolean, nodeArgs: string[] = []) {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', tsxLoader, '--conditions=@switchyard/source', script],
+    {
+      cwd: repositoryRoot,
+      env: { ...env, SWITCHYARD_EXIT_WITH_PARENT: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
   let output = '';
   const started = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not start within 60 s:\n${output}`)), 60_000);

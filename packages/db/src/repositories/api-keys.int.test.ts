@@ -105,7 +105,8 @@ describe('API keys', () => {
       { model: 'm', provider: 'sim', pricing: { kind: 'fixed', worstCaseUsd: '5' } },
     );
     expect(begun.kind).toBe('proceed');
-    expect(begun.attempt.keyBudgetMonth).toBeNull();
+    const row = await prisma.attempt.findUniqueOrThrow({ where: { id: begun.attempt.id } });
+    expect(row.keyBudgetMonth).toBeNull();
     expect(await remainingKeyBudgetUsd(prisma, summary.id)).toBeNull();
     expect(await prisma.apiKeyUsage.count({ where: { apiKeyId: summary.id } })).toBe(0);
   });

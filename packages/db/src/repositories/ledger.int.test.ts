@@ -39,6 +39,12 @@ function proceeded(result: BeginAttemptResult) {
   return result;
 }
 
+/** The attempt of a result that made no new try (completed or over budget). */
+function settledOf(result: BeginAttemptResult) {
+  if (result.kind === 'proceed') throw new Error('expected no new try');
+  return result.attempt;
+}
+
 async function money(queryId: string) {
   const query = await prisma.query.findUniqueOrThrow({ where: { id: queryId } });
   return { total: query.totalCostUsd.toFixed(), reserved: query.reservedCostUsd.toFixed() };
@@ -110,7 +116,7 @@ describe('ledger', () => {
     // Nothing left for a second call while the first is reserved: not made.
     const second = await beginAttempt(prisma, { queryId: query.id, stage: 0, role: 'judge', slot: 0 }, tokens());
     expect(second.kind).toBe('over-budget');
-    expect(second.attempt.errorMessage).toMatch(/the input alone may cost \$0\.001, more than the \$0 left/);
+    expect(settledOf(second).errorMessage).toMatch(/the input alone may cost \$0\.001, more than the \$0 left/);
     // The model's own cap wins when the budget allows more; below the floor the call is refused.
     const roomy = await prisma.query.create({ data: { prompt: 'p', maxCostUsd: '1' } });
     const capped = proceeded(
@@ -123,7 +129,7 @@ describe('ledger', () => {
     expect(capped.try.maxOutputTokens).toBe(700);
     const tight = await prisma.query.create({ data: { prompt: 'p', maxCostUsd: '0.00115' } });
     const refused = await beginAttempt(prisma, { queryId: tight.id, stage: 0, role: 'answer', slot: 0 }, tokens());
-    expect(refused.attempt.errorMessage).toMatch(/15 output tokens after the input, fewer than the 16/);
+    expect(settledOf(refused).errorMessage).toMatch(/15 output tokens after the input, fewer than the 16/);
   });
 
   it('charges every try: a retried call costs the sum of its tries, each reserved before its request', async () => {
@@ -169,7 +175,7 @@ describe('ledger', () => {
     const refused = await beginAttempt(prisma, key, fixed('0.01'));
     expect(refused.kind).toBe('over-budget');
     expect(refused.attempt).toMatchObject({ outcome: 'failed', errorCode: 'budget_exceeded' });
-    expect(refused.attempt.costUsd?.toFixed()).toBe('0.01');
+    expect(settledOf(refused).costUsd?.toFixed()).toBe('0.01');
     const tries = await prisma.attemptTry.findMany({ where: { attemptId: crashed.attempt.id } });
     expect(tries.map((row) => [row.state, row.chargeBasis, row.chargedUsd?.toFixed()])).toEqual([
       ['charged', 'interrupted', '0.01'],

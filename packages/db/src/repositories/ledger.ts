@@ -1,8 +1,7 @@
-import { formatUsd, outputTokenLimit, parseUsd } from '@switchyard/core';
-import type { PrismaClient } from '../client.js';
+import { randomUUID } from 'node:crypto';
+import { type PrismaClient, sqlPool } from '../client.js';
 import type { Attempt } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { CURRENT_BUDGET_MONTH } from './api-keys.js';
 
 /** The ledger key of one call: unique per query. */
 export interface AttemptKey {
@@ -47,7 +46,7 @@ export type BeginAttemptResult =
    * Make the request of `try` now: a new `started` attempt, or one left `started` by a retried or
    * crashed job (`resumed`; a try of it left reserved by a crash was charged its reservation).
    */
-  | { kind: 'proceed'; attempt: Attempt; resumed: boolean; try: AttemptTryHandle }
+  | { kind: 'proceed'; attempt: Pick<Attempt, 'id' | 'tries'>; resumed: boolean; try: AttemptTryHandle }
   /** The budget cannot pay this try; the attempt is settled failed (cost: its earlier tries), nothing reserved. */
   | { kind: 'over-budget'; attempt: Attempt };
 
@@ -72,13 +71,6 @@ export interface TryCharge {
   providerRequestId?: string | null;
 }
 
-interface QueryBudgetRow {
-  max_cost_usd: Prisma.Decimal | null;
-  api_key_id: string | null;
-  total_cost_usd: Prisma.Decimal;
-  reserved_cost_usd: Prisma.Decimal;
-}
-
 /**
  * Reserves one try of a call before its provider request, in one transaction under the query's row
  * lock (then the API key's month row, always in that order): concurrent calls of one query, or of one
@@ -86,252 +78,71 @@ interface QueryBudgetRow {
  * (and key) may still commit — budget − charged − other reservations — so a `tokens`-priced request's
  * output limit is no larger than the budget can pay after its input; a try that does not fit is not
  * made and the attempt is settled failed. Idempotent on the attempt key: a settled attempt is reused.
+ * A try still reserved when its attempt is resumed belongs to a job run that is gone (a crash, or an
+ * answer it could not record): it is charged its reservation (`interrupted`) first.
+ *
+ * One round trip: the server-side function `switchyard_begin_try` (migration 20261129190000).
  */
 export async function beginAttempt(
   prisma: PrismaClient,
   key: AttemptKey,
   call: { model: string; provider: string; pricing: CallPricing },
 ): Promise<BeginAttemptResult> {
-  return prisma.$transaction(async (tx) => {
-    const budgetRows = await tx.$queryRaw<QueryBudgetRow[]>`
-      SELECT max_cost_usd, api_key_id, total_cost_usd, reserved_cost_usd FROM queries WHERE id = ${key.queryId}::uuid FOR UPDATE`;
-    const budget = budgetRows[0];
-    if (!budget) throw new Error(`query ${key.queryId} does not exist`);
-
-    const existing = await tx.attempt.findUnique({ where: { queryId_stage_role_slot: key } });
-    if (existing && existing.outcome !== 'started') return { kind: 'completed', attempt: existing };
-    // Every transaction that changes a try refreshes these columns under this lock, so they are exact.
-    let totals = {
-      charged: new Prisma.Decimal(budget.total_cost_usd),
-      reserved: new Prisma.Decimal(budget.reserved_cost_usd),
-    };
-    if (existing) {
-      // A try still reserved belongs to a job run that is gone (a crash, or an answer it could not
-      // record): the provider may have billed it, so it is charged its reservation.
-      const interrupted = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM attempt_tries WHERE attempt_id = ${existing.id}::uuid AND state = 'reserved'`;
-      for (const row of interrupted) {
-        await chargeTry(tx, row.id, { chargedUsd: 'reservation', basis: 'interrupted', errorCode: 'interrupted' });
-      }
-      if (interrupted.length > 0) {
-        await refreshCosts(tx, key.queryId, null);
-        totals = await queryTotals(tx, key.queryId);
-      }
+  const pool = sqlPool(prisma);
+  const pricing = call.pricing;
+  const { rows } = await pool.query<{
+    kind: 'completed' | 'proceed' | 'over-budget';
+    attempt_id: string;
+    resumed: boolean;
+    try_id: string | null;
+    try_number: number | null;
+    max_output_tokens: number | null;
+    reserved_usd: string | null;
+  }>({
+    name: 'switchyard_begin_try',
+    text: 'SELECT * FROM switchyard_begin_try($1, $2, $3::"AttemptRole", $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)',
+    values: [
+      key.queryId,
+      key.stage,
+      key.role,
+      key.slot,
+      call.model,
+      call.provider,
+      randomUUID(),
+      randomUUID(),
+      pricing.kind === 'fixed' ? decimalText(pricing.worstCaseUsd) : null,
+      pricing.kind === 'tokens' ? decimalText(pricing.inputWorstCaseUsd) : null,
+      pricing.kind === 'tokens' ? decimalText(pricing.outputUsdPerMTok) : null,
+      pricing.kind === 'tokens' ? pricing.maxOutputTokens : null,
+      pricing.kind === 'tokens' ? pricing.minOutputTokens : null,
+    ],
+  });
+  const row = rows[0];
+  if (!row) throw new Error(`beginAttempt: no result for query ${key.queryId}`);
+  if (row.kind === 'proceed') {
+    if (row.try_id === null || row.try_number === null || row.reserved_usd === null) {
+      throw new Error('beginAttempt: incomplete try');
     }
-    const queryRemaining =
-      budget.max_cost_usd === null
-        ? null
-        : new Prisma.Decimal(budget.max_cost_usd).minus(totals.charged).minus(totals.reserved);
-    const keyMonth = budget.api_key_id === null ? null : await lockKeyMonth(tx, budget.api_key_id);
-    const remaining = smallest(queryRemaining, keyMonth?.remaining ?? null);
-
-    const priced = priceTry(call.pricing, remaining);
-    if (!priced.ok) {
-      const keyShort = keyMonth !== null && (queryRemaining === null || keyMonth.remaining.lessThan(queryRemaining));
-      const errorCode = keyShort ? 'key_budget_exceeded' : 'budget_exceeded';
-      const errorMessage = `${priced.reason} (${keyShort ? `API key's monthly budget $${keyMonth.limit.toFixed()}` : `budget $${new Prisma.Decimal(budget.max_cost_usd ?? 0).toFixed()}, charged $${totals.charged.toFixed()}, reserved $${totals.reserved.toFixed()}`})`;
-      let attempt: Attempt;
-      if (existing) {
-        await tx.attempt.update({
-          where: { id: existing.id },
-          data: { outcome: 'failed', errorCode, errorMessage, completedAt: new Date() },
-        });
-        await refreshCosts(tx, key.queryId, existing.id);
-        attempt = await tx.attempt.findUniqueOrThrow({ where: { id: existing.id } });
-      } else {
-        attempt = await tx.attempt.create({
-          data: {
-            ...key,
-            model: call.model,
-            provider: call.provider,
-            outcome: 'failed',
-            errorCode,
-            errorMessage,
-            costUsd: 0,
-            completedAt: new Date(),
-          },
-        });
-      }
-      return { kind: 'over-budget', attempt };
-    }
-
-    const reservation = priced.reservationUsd;
-    if (keyMonth !== null) {
-      await tx.$executeRaw`
-        UPDATE api_key_usage SET reserved_usd = reserved_usd + ${reservation}
-        WHERE api_key_id = ${budget.api_key_id}::uuid AND month = ${keyMonth.month}`;
-    }
-    const attempt = existing
-      ? await tx.attempt.update({
-          where: { id: existing.id },
-          data: { tries: { increment: 1 }, reservedUsd: reservation },
-        })
-      : await tx.attempt.create({
-          data: {
-            ...key,
-            model: call.model,
-            provider: call.provider,
-            reservedUsd: reservation,
-            keyBudgetMonth: keyMonth?.month ?? null,
-          },
-        });
-    // `tries` counts the job runs that started this call: 1 for a new attempt, +1 on every resume.
-    const created = await tx.attemptTry.create({
-      data: {
-        attemptId: attempt.id,
-        queryId: key.queryId,
-        number: attempt.tries,
-        reservedUsd: reservation,
-        maxOutputTokens: priced.maxOutputTokens,
-        keyBudgetMonth: keyMonth?.month ?? null,
-      },
-    });
-    await tx.$executeRaw`
-      UPDATE queries SET reserved_cost_usd = reserved_cost_usd + ${reservation}, updated_at = now()
-      WHERE id = ${key.queryId}::uuid`;
     return {
       kind: 'proceed',
-      attempt,
-      resumed: existing !== null,
+      attempt: { id: row.attempt_id, tries: row.try_number },
+      resumed: row.resumed,
       try: {
-        id: created.id,
-        number: created.number,
-        maxOutputTokens: priced.maxOutputTokens,
-        reservedUsd: reservation.toFixed(),
+        id: row.try_id,
+        number: row.try_number,
+        maxOutputTokens: row.max_output_tokens,
+        reservedUsd: row.reserved_usd,
       },
     };
-  }, LEDGER_TRANSACTION);
-}
-
-/**
- * Ledger transactions of one query (and of one budgeted key) queue on its row lock; under load a
- * caller may wait well past Prisma's 2 s default for a connection and its turn. Waiting is correct:
- * the lock is what keeps concurrent calls within the budget.
- */
-const LEDGER_TRANSACTION = { maxWait: 15_000, timeout: 30_000 };
-
-type PricedTry =
-  | { ok: true; reservationUsd: Prisma.Decimal; maxOutputTokens: number | null }
-  | { ok: false; reason: string };
-
-function priceTry(pricing: CallPricing, remaining: Prisma.Decimal | null): PricedTry {
-  if (pricing.kind === 'fixed') {
-    const worstCase = new Prisma.Decimal(pricing.worstCaseUsd);
-    if (remaining !== null && worstCase.greaterThan(remaining)) {
-      return { ok: false, reason: `worst case $${worstCase.toFixed()} exceeds the $${remaining.toFixed()} left` };
-    }
-    return { ok: true, reservationUsd: worstCase, maxOutputTokens: null };
   }
-  const limit = outputTokenLimit({
-    remainingPicoUsd: remaining === null ? null : parseUsd(remaining.toFixed(12)),
-    inputWorstCasePicoUsd: parseUsd(pricing.inputWorstCaseUsd),
-    outputUsdPerMTok: pricing.outputUsdPerMTok,
-    maxOutputTokens: pricing.maxOutputTokens,
-    minOutputTokens: pricing.minOutputTokens,
-  });
-  if (!limit.ok) return { ok: false, reason: limit.reason };
-  return {
-    ok: true,
-    reservationUsd: new Prisma.Decimal(formatUsd(limit.reservationPicoUsd)),
-    maxOutputTokens: limit.maxOutputTokens,
-  };
+  const attempt = await readAttempt(prisma, row.attempt_id);
+  if (attempt === null) throw new Error(`beginAttempt: attempt ${row.attempt_id} vanished`);
+  return { kind: row.kind, attempt };
 }
 
-function smallest(a: Prisma.Decimal | null, b: Prisma.Decimal | null): Prisma.Decimal | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return a.lessThan(b) ? a : b;
-}
-
-/** Charged and reserved money of a query, summed by the database from its tries. */
-async function queryTotals(
-  tx: Prisma.TransactionClient,
-  queryId: string,
-): Promise<{ charged: Prisma.Decimal; reserved: Prisma.Decimal }> {
-  const rows = await tx.$queryRaw<{ charged: Prisma.Decimal; reserved: Prisma.Decimal }[]>`
-    SELECT COALESCE(SUM(charged_usd), 0) AS charged,
-           COALESCE(SUM(reserved_usd) FILTER (WHERE state = 'reserved'), 0) AS reserved
-    FROM attempt_tries WHERE query_id = ${queryId}::uuid`;
-  const row = rows[0];
-  return { charged: new Prisma.Decimal(row?.charged ?? 0), reserved: new Prisma.Decimal(row?.reserved ?? 0) };
-}
-
-/**
- * Recomputes from the tries: the query's total (every charge) and open reservation, and the cost of a
- * settled attempt (its tries' charges). Called in every transaction that reserves or charges a try.
- */
-async function refreshCosts(tx: Prisma.TransactionClient, queryId: string, attemptId: string | null): Promise<void> {
-  if (attemptId !== null) {
-    await tx.$executeRaw`
-      UPDATE attempts SET cost_usd = (SELECT COALESCE(SUM(charged_usd), 0) FROM attempt_tries WHERE attempt_id = ${attemptId}::uuid)
-      WHERE id = ${attemptId}::uuid AND outcome <> 'started'`;
-  }
-  await tx.$executeRaw`
-    UPDATE queries SET
-      total_cost_usd = (SELECT COALESCE(SUM(charged_usd), 0) FROM attempt_tries WHERE query_id = ${queryId}::uuid),
-      reserved_cost_usd = (SELECT COALESCE(SUM(reserved_usd), 0) FROM attempt_tries WHERE query_id = ${queryId}::uuid AND state = 'reserved'),
-      updated_at = now()
-    WHERE id = ${queryId}::uuid`;
-}
-
-/**
- * Charges a reserved try (`chargedUsd: 'reservation'` = its reservation) and moves a budgeted key's
- * share from reserved to spent. A try already charged keeps its charge (returns false).
- */
-async function chargeTry(
-  tx: Prisma.TransactionClient,
-  tryId: string,
-  charge: Omit<TryCharge, 'chargedUsd'> & { chargedUsd: string | 'reservation' },
-): Promise<boolean> {
-  const charged = charge.chargedUsd === 'reservation' ? null : new Prisma.Decimal(charge.chargedUsd);
-  const updated = await tx.$queryRaw<
-    { query_id: string; reserved_usd: Prisma.Decimal; charged_usd: Prisma.Decimal; key_budget_month: Date | null }[]
-  >`
-    UPDATE attempt_tries SET
-      state = 'charged',
-      charged_usd = COALESCE(${charged}::numeric, reserved_usd),
-      charge_basis = ${charge.basis},
-      error_code = ${charge.errorCode ?? null},
-      provider_request_id = ${charge.providerRequestId ?? null},
-      charged_at = now()
-    WHERE id = ${tryId}::uuid AND state = 'reserved'
-    RETURNING query_id, reserved_usd, charged_usd, key_budget_month`;
-  const row = updated[0];
-  if (!row) return false;
-  if (row.key_budget_month !== null) {
-    await tx.$executeRaw`
-      UPDATE api_key_usage SET
-        reserved_usd = GREATEST(reserved_usd - ${row.reserved_usd}, 0),
-        spent_usd = spent_usd + ${row.charged_usd}
-      WHERE api_key_id = (SELECT api_key_id FROM queries WHERE id = ${row.query_id}::uuid)
-        AND month = ${row.key_budget_month}`;
-  }
-  return true;
-}
-
-/**
- * Locks a budgeted API key's row of the current month (after the query row: every ledger transaction
- * takes the query first, then the usage row, so they cannot deadlock) and says what it may still
- * commit. Keys without a budget take no lock: their spend is summed from the ledger when listed.
- */
-async function lockKeyMonth(
-  tx: Prisma.TransactionClient,
-  apiKeyId: string,
-): Promise<{ month: Date; limit: Prisma.Decimal; remaining: Prisma.Decimal } | null> {
-  const keys = await tx.$queryRaw<{ monthly_budget_usd: Prisma.Decimal | null }[]>`
-    SELECT monthly_budget_usd FROM api_keys WHERE id = ${apiKeyId}::uuid`;
-  const limit = keys[0]?.monthly_budget_usd ?? null;
-  if (limit === null) return null;
-  await tx.$executeRaw`
-    INSERT INTO api_key_usage (api_key_id, month) VALUES (${apiKeyId}::uuid, ${CURRENT_BUDGET_MONTH})
-    ON CONFLICT DO NOTHING`;
-  const usage = await tx.$queryRaw<{ month: Date; spent_usd: Prisma.Decimal; reserved_usd: Prisma.Decimal }[]>`
-    SELECT month, spent_usd, reserved_usd FROM api_key_usage
-    WHERE api_key_id = ${apiKeyId}::uuid AND month = ${CURRENT_BUDGET_MONTH} FOR UPDATE`;
-  const row = usage[0];
-  if (!row) throw new Error(`api key usage row of ${apiKeyId} vanished`);
-  const total = new Prisma.Decimal(limit);
-  return { month: row.month, limit: total, remaining: total.minus(row.spent_usd).minus(row.reserved_usd) };
+/** A decimal as the functions take it: plain notation, never exponent form. */
+function decimalText(value: string): string {
+  return /e/i.test(value) ? new Prisma.Decimal(value).toFixed() : value;
 }
 
 /**
@@ -339,16 +150,18 @@ async function lockKeyMonth(
  * it as a new try). Under the query's lock; the query total follows. Returns false if already charged.
  */
 export async function chargeAttemptTry(prisma: PrismaClient, tryId: string, charge: TryCharge): Promise<boolean> {
-  return prisma.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<{ query_id: string; attempt_id: string }[]>`
-      SELECT query_id, attempt_id FROM attempt_tries WHERE id = ${tryId}::uuid`;
-    const row = rows[0];
-    if (!row) throw new Error(`attempt try ${tryId} does not exist`);
-    await tx.$queryRaw`SELECT 1 FROM queries WHERE id = ${row.query_id}::uuid FOR UPDATE`;
-    const done = await chargeTry(tx, tryId, charge);
-    await refreshCosts(tx, row.query_id, row.attempt_id);
-    return done;
-  }, LEDGER_TRANSACTION);
+  const { rows } = await sqlPool(prisma).query<{ done: boolean }>({
+    name: 'switchyard_charge_attempt_try',
+    text: 'SELECT switchyard_charge_attempt_try($1, $2, $3, $4, $5) AS done',
+    values: [
+      tryId,
+      decimalText(charge.chargedUsd),
+      charge.basis,
+      charge.errorCode ?? null,
+      charge.providerRequestId ?? null,
+    ],
+  });
+  return rows[0]?.done === true;
 }
 
 export interface AttemptSettlement {
@@ -370,40 +183,109 @@ export interface AttemptSettlement {
  * Completes a started attempt: charges its last try, sets its cost to the sum of its tries' charges
  * and recomputes the query's total and reservation from the tries, in one transaction under the
  * query's lock. A second settlement of the same attempt changes nothing but still records a charge
- * its try did not have yet (money is never dropped); it returns false.
+ * its try did not have yet (money is never dropped); it returns false. One round trip
+ * (`switchyard_settle_attempt`).
  */
-export async function settleAttempt(prisma: PrismaClient, attemptId: string, settlement: AttemptSettlement) {
-  return prisma.$transaction(async (tx) => {
-    // Settlements of one query are serialised on its row: the totals below are fresh SUMs taken after
-    // the lock, so two calls settling at once cannot each miss the other's cost.
-    const owners = await tx.$queryRaw<{ query_id: string }[]>`
-      SELECT id::text AS query_id FROM queries WHERE id = (SELECT query_id FROM attempts WHERE id = ${attemptId}::uuid) FOR UPDATE`;
-    const queryId = owners[0]?.query_id;
-    if (queryId === undefined) throw new Error(`attempt ${attemptId} does not exist`);
-    if (settlement.try !== undefined) await chargeTry(tx, settlement.try.id, settlement.try);
-    const updated = await tx.$queryRaw<{ id: string }[]>`
-      UPDATE attempts SET outcome = ${settlement.outcome}::"AttemptOutcome", completed_at = now()
-      WHERE id = ${attemptId}::uuid AND outcome = 'started'
-      RETURNING id`;
-    if (updated.length === 1) {
-      await tx.attempt.update({
-        where: { id: attemptId },
-        data: {
-          inputTokens: settlement.inputTokens ?? null,
-          outputTokens: settlement.outputTokens ?? null,
-          latencyMs: settlement.latencyMs ?? null,
-          providerRequestId: settlement.providerRequestId ?? null,
-          output: settlement.output ?? null,
-          errorCode: settlement.errorCode ?? null,
-          errorMessage: settlement.errorMessage ?? null,
-          score: settlement.score ?? null,
-          ...(settlement.detail === undefined ? {} : { detail: settlement.detail }),
-        },
-      });
-    }
-    await refreshCosts(tx, queryId, attemptId);
-    return updated.length === 1;
-  }, LEDGER_TRANSACTION);
+export async function settleAttempt(
+  prisma: PrismaClient,
+  attemptId: string,
+  settlement: AttemptSettlement,
+): Promise<boolean> {
+  const charge = settlement.try;
+  const { rows } = await sqlPool(prisma).query<{ settled: boolean }>({
+    name: 'switchyard_settle_attempt',
+    text: `SELECT switchyard_settle_attempt($1, $2::"AttemptOutcome", $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17) AS settled`,
+    values: [
+      attemptId,
+      settlement.outcome,
+      charge?.id ?? null,
+      charge === undefined ? null : decimalText(charge.chargedUsd),
+      charge?.basis ?? null,
+      charge?.errorCode ?? null,
+      charge?.providerRequestId ?? null,
+      settlement.inputTokens ?? null,
+      settlement.outputTokens ?? null,
+      settlement.latencyMs ?? null,
+      settlement.providerRequestId ?? null,
+      settlement.output ?? null,
+      settlement.errorCode ?? null,
+      settlement.errorMessage ?? null,
+      settlement.score ?? null,
+      settlement.detail === undefined ? null : JSON.stringify(settlement.detail),
+      settlement.detail !== undefined,
+    ],
+  });
+  return rows[0]?.settled === true;
+}
+
+/** The columns of an attempt as {@link attemptFromRow} reads them (money as text: exact). */
+const ATTEMPT_COLUMNS = `id, query_id, stage, role::text AS role, slot, model, provider, provider_request_id,
+  input_tokens, output_tokens, cost_usd::text AS cost_usd, reserved_usd::text AS reserved_usd, latency_ms,
+  outcome::text AS outcome, error_code, error_message, score, output, detail,
+  key_budget_month::text AS key_budget_month, tries, started_at, completed_at`;
+
+interface AttemptRow {
+  id: string;
+  query_id: string;
+  stage: number;
+  role: Attempt['role'];
+  slot: number;
+  model: string;
+  provider: string;
+  provider_request_id: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cost_usd: string | null;
+  reserved_usd: string | null;
+  latency_ms: number | null;
+  outcome: Attempt['outcome'];
+  error_code: string | null;
+  error_message: string | null;
+  score: number | null;
+  output: string | null;
+  detail: Prisma.JsonValue | null;
+  key_budget_month: string | null;
+  tries: number;
+  started_at: Date;
+  completed_at: Date | null;
+}
+
+function attemptFromRow(row: AttemptRow): Attempt {
+  return {
+    id: row.id,
+    queryId: row.query_id,
+    stage: row.stage,
+    role: row.role,
+    slot: row.slot,
+    model: row.model,
+    provider: row.provider,
+    providerRequestId: row.provider_request_id,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    costUsd: row.cost_usd === null ? null : new Prisma.Decimal(row.cost_usd),
+    reservedUsd: row.reserved_usd === null ? null : new Prisma.Decimal(row.reserved_usd),
+    latencyMs: row.latency_ms,
+    outcome: row.outcome,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    score: row.score,
+    output: row.output,
+    detail: row.detail,
+    keyBudgetMonth: row.key_budget_month === null ? null : new Date(`${row.key_budget_month}T00:00:00.000Z`),
+    tries: row.tries,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+  };
+}
+
+/** One attempt by id (null if there is none). */
+export async function readAttempt(prisma: PrismaClient, attemptId: string): Promise<Attempt | null> {
+  const { rows } = await sqlPool(prisma).query<AttemptRow>({
+    name: 'switchyard_read_attempt',
+    text: `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE id = $1`,
+    values: [attemptId],
+  });
+  return rows[0] === undefined ? null : attemptFromRow(rows[0]);
 }
 
 /** The tries of an attempt, oldest first. */
@@ -411,10 +293,12 @@ export function listAttemptTries(prisma: PrismaClient, attemptId: string) {
   return prisma.attemptTry.findMany({ where: { attemptId }, orderBy: { number: 'asc' } });
 }
 
-/** Every attempt of a query, in ledger order. */
-export function listAttempts(prisma: PrismaClient, queryId: string): Promise<Attempt[]> {
-  return prisma.attempt.findMany({
-    where: { queryId },
-    orderBy: [{ stage: 'asc' }, { role: 'asc' }, { slot: 'asc' }],
+/** Every attempt of a query, in ledger order (stage, role, slot). */
+export async function listAttempts(prisma: PrismaClient, queryId: string): Promise<Attempt[]> {
+  const { rows } = await sqlPool(prisma).query<AttemptRow>({
+    name: 'switchyard_list_attempts',
+    text: `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE query_id = $1 ORDER BY stage, role, slot`,
+    values: [queryId],
   });
+  return rows.map(attemptFromRow);
 }

@@ -38,7 +38,17 @@ export function registryFromDataset(
   return createModelRegistry(entries, `dataset:${dataset.file}`);
 }
 
-/** The demo pool of simulated models (`defaultSimModelConfigs`). */
-export function createDefaultSimRegistry(): ModelRegistry {
-  return parseModelRegistry({ models: defaultSimModelConfigs }, {}, { file: 'sim:default' });
+/**
+ * The demo pool of simulated models (`defaultSimModelConfigs`). `latencyMs` replaces every model's own
+ * simulated latency (benchmarks: 0 measures the pipeline alone, 1000 a slow provider).
+ */
+export function createDefaultSimRegistry(options: { latencyMs?: number } = {}): ModelRegistry {
+  const models =
+    options.latencyMs === undefined
+      ? defaultSimModelConfigs
+      : defaultSimModelConfigs.map((model) => ({
+          ...model,
+          ...(model.sim ? { sim: { ...model.sim, latencyMs: options.latencyMs } } : {}),
+        }));
+  return parseModelRegistry({ models }, {}, { file: 'sim:default' });
 }

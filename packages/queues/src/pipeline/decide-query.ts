@@ -1,5 +1,5 @@
 import { type CallRequest, nextCascadeStep, type Plan, planSchema } from '@switchyard/core';
-import { type Attempt, listAttempts, remainingKeyBudgetUsd } from '@switchyard/db';
+import { type Attempt, readDecisionState } from '@switchyard/db';
 import type { DecideJob } from '../catalog.js';
 import { buildJudgeInput } from '../judges/judge-input.js';
 import { loadJudgePrompts } from '../judges/judge-prompts.js';
@@ -14,21 +14,20 @@ import { settledObservations } from './observations.js';
  */
 export async function decideQuery(deps: PipelineDeps, job: DecideJob): Promise<string> {
   const { prisma } = deps;
-  const query = await prisma.query.findUnique({ where: { id: job.queryId } });
-  if (!query) return 'missing';
+  const state = await readDecisionState(prisma, job.queryId);
+  if (state === null) return 'missing';
+  const { query, attempts, keyRemainingUsd } = state;
   if (query.status === 'completed' || query.status === 'failed') return 'already-final';
   if (query.plan === null) {
     await deps.queues.enqueueRoute(query.id);
     return 'not-routed';
   }
   const plan = planSchema.parse(query.plan);
-  const attempts = await listAttempts(prisma, query.id);
   const observations = settledObservations(attempts);
   const input: GatewayInput = { prompt: query.prompt, ...(query.system ? { system: query.system } : {}) };
   const scoreVerifier = await deps.verifierFor?.(plan);
-  // The API key's monthly budget caps what this query may still spend (none of its calls is in
-  // flight while its decide job runs, so the key's reservations are other queries').
-  const keyRemainingUsd = query.apiKeyId === null ? null : await remainingKeyBudgetUsd(prisma, query.apiKeyId);
+  // The API key's monthly budget (keyRemainingUsd) caps what this query may still spend: none of its
+  // calls is in flight while its decide job runs, so the key's reservations are other queries'.
   const step = nextCascadeStep(plan, observations, {
     ...(scoreVerifier ? { scoreVerifier } : {}),
     ...(keyRemainingUsd === null ? {} : { remainingBudgetUsd: keyRemainingUsd }),

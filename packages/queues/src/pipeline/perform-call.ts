@@ -1,5 +1,13 @@
 import { type CallObservation, isPlannedCall, parseJudgeVerdict, planSchema, verdictScore } from '@switchyard/core';
-import { type Attempt, beginAttempt, chargeAttemptTry, type Prisma, settleAttempt } from '@switchyard/db';
+import {
+  type Attempt,
+  beginAttempt,
+  chargeAttemptTry,
+  type Prisma,
+  readAttempt,
+  readPipelineQuery,
+  settleAttempt,
+} from '@switchyard/db';
 import type { CallJob } from '../catalog.js';
 import { buildJudgeInput, type JudgePromptUse } from '../judges/judge-input.js';
 import { loadJudgePrompts } from '../judges/judge-prompts.js';
@@ -49,10 +57,7 @@ export async function performCall(
   options: { lastTry: boolean; signal?: AbortSignal },
 ): Promise<CallObservation> {
   const { prisma, models } = deps;
-  const query = await prisma.query.findUnique({
-    where: { id: job.queryId },
-    select: { prompt: true, system: true, options: true, plan: true, status: true },
-  });
+  const query = await readPipelineQuery(prisma, job.queryId);
   if (!query) throw new RefusedJobError(`refused call job: query ${job.queryId} does not exist`);
   const plan = planSchema.safeParse(query.plan);
   if (!plan.success || !isPlannedCall(plan.data, job)) {
@@ -195,7 +200,8 @@ export async function performCall(
       }),
     );
   }
-  const settled = await prisma.attempt.findUniqueOrThrow({ where: { id: begun.attempt.id } });
+  const settled = await readAttempt(prisma, begun.attempt.id);
+  if (settled === null) throw new Error(`attempt ${begun.attempt.id} vanished`);
   return attemptToObservation(settled);
 }
 
