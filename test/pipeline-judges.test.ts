@@ -196,7 +196,9 @@ describe('LLM judges over the OpenAI and Anthropic wire protocols', () => {
     // The judge jobs in Redis name the judged attempt; the prompt and the answer are not in them.
     const queues = createQueues({ redisUrl: stack.redisUrl, prefix: stack.prefix });
     try {
-      const job = await queues.cascade.getJob(jobIds.call({ queryId: query.id, stage: 0, role: 'judge', slot: 0 }));
+      const job = await queues
+        .callQueue('judge-gpt')
+        .getJob(jobIds.call({ queryId: query.id, stage: 0, role: 'judge', slot: 0 }));
       expect(job?.data).toEqual({
         queryId: query.id,
         stage: 0,

@@ -4,7 +4,10 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { PrismaClient } from '@switchyard/db';
 import { renderBatch } from '@switchyard/openai-compat';
 import type { Queues } from '@switchyard/queues';
-import type { Express } from 'express';
+
+type Queue = Queues['route'];
+
+import type { Express, RequestHandler } from 'express';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { batchStats } from './handlers/batches.js';
 import { readOnly, requireOperator } from './http/operator.js';
@@ -50,16 +53,33 @@ export function mountOperatorSurface(
 
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');
-  createBullBoard({
-    queues: queues.map((queue) => {
-      const adapter = new BullMQAdapter(queue, { readOnlyMode: !deps.dashboardWrite });
-      adapter.setFormatter('data', redactJobData);
-      return adapter;
-    }),
-    serverAdapter: board,
-  });
-  if (deps.dashboardWrite) app.use('/admin/queues', operator, board.getRouter());
-  else app.use('/admin/queues', operator, readOnly, board.getRouter());
+  const adapterOf = (queue: Queue) => {
+    const adapter = new BullMQAdapter(queue, { readOnlyMode: !deps.dashboardWrite });
+    adapter.setFormatter('data', redactJobData);
+    return adapter;
+  };
+  const dashboard = createBullBoard({ queues: queues.map(adapterOf), serverAdapter: board });
+  // Each model's calls have a queue of their own, named by the workers when they start: the dashboard
+  // and the metrics pick up new ones (read from Redis at most every 10 s).
+  const shown = new Set(queues.map((queue) => queue.name));
+  let callQueues: Queue[] = [];
+  let listedAt = 0;
+  const refreshCallQueues = async (): Promise<Queue[]> => {
+    if (Date.now() - listedAt < 10_000) return callQueues;
+    listedAt = Date.now();
+    callQueues = await deps.queues.listCallQueues();
+    for (const queue of callQueues) {
+      if (shown.has(queue.name)) continue;
+      shown.add(queue.name);
+      dashboard.addQueue(adapterOf(queue));
+    }
+    return callQueues;
+  };
+  const withCallQueues: RequestHandler = (_request, _response, next) => {
+    refreshCallQueues().then(() => next(), next);
+  };
+  if (deps.dashboardWrite) app.use('/admin/queues', operator, withCallQueues, board.getRouter());
+  else app.use('/admin/queues', operator, readOnly, withCallQueues, board.getRouter());
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'switchyard_api_' });
@@ -69,7 +89,7 @@ export function mountOperatorSurface(
     labelNames: ['queue', 'state'],
     registers: [metrics],
     async collect() {
-      for (const queue of queues) {
+      for (const queue of [...queues, ...(await refreshCallQueues())]) {
         const counts = await queue.getJobCounts(
           'waiting',
           'active',

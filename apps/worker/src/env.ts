@@ -15,7 +15,10 @@ export const workerEnvSchema = z.object({
   SWITCHYARD_WORKER_ROLES: z.string().default('router,cascade,webhook'),
   /** Jobs in flight per role. */
   SWITCHYARD_ROUTER_CONCURRENCY: z.coerce.number().int().positive().default(8),
+  /** Decide jobs (and calls of models without a call queue) processed at once per worker process. */
   SWITCHYARD_CASCADE_CONCURRENCY: z.coerce.number().int().positive().default(16),
+  /** Provider calls in flight per worker process, across every model (each model's own limits apply too). */
+  SWITCHYARD_MAX_CALLS_IN_FLIGHT: z.coerce.number().int().positive().default(256),
   SWITCHYARD_WEBHOOK_CONCURRENCY: z.coerce.number().int().positive().default(8),
   /** JSON model registry file (see README, "Models"). Takes precedence over SWITCHYARD_REPLAY. */
   SWITCHYARD_MODELS: z.string().optional(),

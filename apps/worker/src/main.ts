@@ -106,7 +106,22 @@ const deps = {
   judgePrompts,
   logger,
   files: createFileStore({ databaseUrl: env.DATABASE_URL, maxConnections: 2 }),
+  // Each model's calls have a queue of their own, with the registry's limits across every worker.
+  callModels: setup.registry.entries.map((entry) => ({
+    id: entry.id,
+    concurrency: entry.concurrency,
+    rpm: entry.rpm,
+    tpm: entry.tpm,
+  })),
 };
+if (roles.includes('cascade')) {
+  try {
+    await queues.configureCallQueues(deps.callModels);
+  } catch (error) {
+    console.error(`error: cannot configure the call queues in Redis: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
 const running = startWorkers(deps, {
   roles: roles as WorkerRole[],
   concurrency: {
@@ -121,6 +136,7 @@ const running = startWorkers(deps, {
   },
   lockDurationMs: env.SWITCHYARD_LOCK_DURATION_MS,
   stalledIntervalMs: env.SWITCHYARD_STALLED_INTERVAL_MS,
+  maxCallsInFlight: env.SWITCHYARD_MAX_CALLS_IN_FLIGHT,
 });
 logger.info(
   {

@@ -32,6 +32,9 @@ export {
   loadJudgePrompts,
   renderJudgeUserTurn,
 } from './judges/judge-prompts.js';
+export { callQueueName, type ModelCallLimits } from './limits/call-queues.js';
+export { createModelGate, type ModelGate } from './limits/model-gate.js';
+export { createSemaphore, type Semaphore } from './limits/semaphore.js';
 export { QUEUE_WAIT_BUCKETS_SECONDS, queueWaitKey, readQueueWaits, recordQueueWait } from './metrics/queue-wait.js';
 export { chargeForFailure } from './pipeline/charge-policy.js';
 export { decideQuery } from './pipeline/decide-query.js';
@@ -48,7 +51,7 @@ export type {
 } from './pipeline/deps.js';
 export { completeQuery, failQuery } from './pipeline/finalize-query.js';
 export { attemptToObservation, settledObservations } from './pipeline/observations.js';
-export { performCall, RefusedJobError, RetryableCallError } from './pipeline/perform-call.js';
+export { performCall, RefusedJobError, RetryableCallError, ThrottledCallError } from './pipeline/perform-call.js';
 export { queryGatewayInput } from './pipeline/query-input.js';
 export { routeQuery } from './pipeline/route-query.js';
 export { createQueues, type QueueSettings, type Queues } from './queues.js';
@@ -62,4 +65,11 @@ export {
   type SignerRegistration,
   SigningSecretConflictError,
 } from './webhooks/signer-registry.js';
-export { type RunningWorkers, startWorkers, WORKER_ROLES, type WorkerRole, type WorkerSettings } from './workers.js';
+export {
+  DEFAULT_MAX_CALLS_IN_FLIGHT,
+  type RunningWorkers,
+  startWorkers,
+  WORKER_ROLES,
+  type WorkerRole,
+  type WorkerSettings,
+} from './workers.js';

@@ -15,6 +15,7 @@ import {
   webhookJobSchema,
 } from './catalog.js';
 import { createRedisConnection } from './connection.js';
+import { callQueueName, callQueueRegistryKey, type ModelCallLimits } from './limits/call-queues.js';
 
 export interface QueueSettings {
   redisUrl: string;
@@ -36,6 +37,16 @@ export interface Queues {
   cascade: Queue;
   webhook: Queue;
   batch: Queue;
+  /** The call queue of a model (its limits hold across every worker: see `callQueueName`). */
+  callQueue(modelId: string): Queue;
+  /**
+   * Stores each model's limits on its call queue (BullMQ's global concurrency and rate limit, read by
+   * every worker of the queue; a limit no longer configured is removed) and records the queue as
+   * served (the dashboard and metrics list it). Workers do this at startup: the last one started wins.
+   */
+  configureCallQueues(models: readonly ModelCallLimits[]): Promise<void>;
+  /** Every call queue any worker has served on this prefix. */
+  listCallQueues(): Promise<Queue[]>;
   enqueueRoute(queryId: string): Promise<void>;
   /** Route jobs of many queries in one round trip (a batch's chunk). */
   enqueueRoutes(queryIds: readonly string[]): Promise<void>;
@@ -48,11 +59,13 @@ export interface Queues {
    * `replaceFailedCalls`: a call whose job failed for good (its tries used up by errors that are not
    * the provider's, e.g. the database was down) keeps its job id, so enqueueing it again is a no-op;
    * with this option that failed job is removed first and the call runs again.
+   * Each call goes to its model's queue; `servedModel` false puts it on the shared cascade queue
+   * instead (a model no worker serves a queue for, whose call is then refused and recorded there).
    */
   enqueueCallsThenDecide(
     decide: DecideJob,
     calls: CallJob[],
-    options?: { replaceFailedCalls?: boolean },
+    options?: { replaceFailedCalls?: boolean; servedModel?: (modelId: string) => boolean },
   ): Promise<void>;
   enqueueDecide(decide: DecideJob): Promise<void>;
   enqueueWebhook(deliveryId: string): Promise<void>;
@@ -73,6 +86,16 @@ export function createQueues(settings: QueueSettings): Queues {
   const batch = new Queue(QUEUE_NAMES.batch, { ...common, defaultJobOptions: defaultJobOptions('batch', full.retry) });
   const flows = new FlowProducer(common);
   const decideOptions = { ...cascadeOptions, attempts: 5, backoff: { type: 'exponential', delay: 500 } };
+  const callQueues = new Map<string, Queue>();
+  const callQueueByName = (name: string): Queue => {
+    let queue = callQueues.get(name);
+    if (queue === undefined) {
+      queue = new Queue(name, { ...common, defaultJobOptions: cascadeOptions });
+      callQueues.set(name, queue);
+    }
+    return queue;
+  };
+  const registryKey = callQueueRegistryKey(full.prefix);
 
   return {
     settings: full,
@@ -80,6 +103,21 @@ export function createQueues(settings: QueueSettings): Queues {
     cascade,
     webhook,
     batch,
+    callQueue: (modelId) => callQueueByName(callQueueName(modelId)),
+    async configureCallQueues(models) {
+      for (const model of models) {
+        const queue = callQueueByName(callQueueName(model.id));
+        if (model.concurrency === null) await queue.removeGlobalConcurrency();
+        else await queue.setGlobalConcurrency(model.concurrency);
+        if (model.rpm === null) await queue.removeGlobalRateLimit();
+        else await queue.setGlobalRateLimit(model.rpm, 60_000);
+      }
+      if (models.length > 0) await connection.sadd(registryKey, ...models.map((model) => callQueueName(model.id)));
+    },
+    async listCallQueues() {
+      const names = await connection.smembers(registryKey);
+      return names.sort().map(callQueueByName);
+    },
     async enqueueRoutes(queryIds) {
       if (queryIds.length === 0) return;
       await route.addBulk(
@@ -110,10 +148,13 @@ export function createQueues(settings: QueueSettings): Queues {
     },
     async enqueueCallsThenDecide(decide, calls, options = {}) {
       const parent = decideJobSchema.parse(decide);
+      const queueOf = (call: CallJob) =>
+        options.servedModel === undefined || options.servedModel(call.model) ? callQueueName(call.model) : cascade.name;
       if (options.replaceFailedCalls) {
         for (const call of calls) {
           const id = jobIds.call(call);
-          if ((await cascade.getJobState(id)) === 'failed') await cascade.remove(id);
+          const queue = queueOf(call) === cascade.name ? cascade : callQueueByName(queueOf(call));
+          if ((await queue.getJobState(id)) === 'failed') await queue.remove(id);
         }
       }
       await flows.add({
@@ -125,7 +166,7 @@ export function createQueues(settings: QueueSettings): Queues {
           const data = callJobSchema.parse(call);
           return {
             name: 'call',
-            queueName: QUEUE_NAMES.cascade,
+            queueName: queueOf(data),
             data,
             // A call that finally fails is recorded in the ledger by its processor; the parent
             // decide job must still run and let the plan continue without it.
@@ -143,7 +184,14 @@ export function createQueues(settings: QueueSettings): Queues {
       await webhook.add('deliver', data, { jobId: jobIds.webhook(deliveryId) });
     },
     async close() {
-      await Promise.allSettled([route.close(), cascade.close(), webhook.close(), batch.close(), flows.close()]);
+      await Promise.allSettled([
+        route.close(),
+        cascade.close(),
+        webhook.close(),
+        batch.close(),
+        flows.close(),
+        ...[...callQueues.values()].map((queue) => queue.close()),
+      ]);
       connection.disconnect();
     },
   };

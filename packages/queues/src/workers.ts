@@ -11,10 +11,13 @@ import {
   webhookJobSchema,
 } from './catalog.js';
 import { createRedisConnection } from './connection.js';
+import { callQueueName, type ModelCallLimits } from './limits/call-queues.js';
+import { createModelGate } from './limits/model-gate.js';
+import { createSemaphore } from './limits/semaphore.js';
 import { recordQueueWait } from './metrics/queue-wait.js';
 import { decideQuery } from './pipeline/decide-query.js';
 import type { PipelineDeps } from './pipeline/deps.js';
-import { performCall, RefusedJobError, RetryableCallError } from './pipeline/perform-call.js';
+import { performCall, RefusedJobError, RetryableCallError, ThrottledCallError } from './pipeline/perform-call.js';
 import { routeQuery } from './pipeline/route-query.js';
 import { deliverWebhook, type WebhookSettings } from './webhooks/deliver-webhook.js';
 
@@ -34,7 +37,11 @@ export interface WorkerSettings {
   lockDurationMs?: number;
   /** How often the stalled-job check runs, ms. Default: BullMQ's (30 s). */
   stalledIntervalMs?: number;
+  /** Provider calls in flight in this process, across every model (default 256): calls are I/O. */
+  maxCallsInFlight?: number;
 }
+
+export const DEFAULT_MAX_CALLS_IN_FLIGHT = 256;
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -90,6 +97,7 @@ function guarded<T extends unknown[], R>(
 export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): RunningWorkers {
   const { redisUrl, prefix } = deps.queues.settings;
   const workers: Worker[] = [];
+  const closers: (() => Promise<void>)[] = [];
   const common = (role: WorkerRole) => ({
     connection: createRedisConnection(redisUrl),
     prefix,
@@ -146,26 +154,75 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
     workers.push(worker);
   }
   if (settings.roles.includes('cascade')) {
+    const maxInFlight = settings.maxCallsInFlight ?? DEFAULT_MAX_CALLS_IN_FLIGHT;
+    const callSlots = createSemaphore(maxInFlight);
+    const limitsRedis = createRedisConnection(redisUrl);
+    closers.push(async () => limitsRedis.disconnect());
+    const gate = createModelGate(limitsRedis, prefix);
+    /** One call job: an in-process slot, the model's gate (pause, tokens per minute), a 429 that pauses the model. */
+    const runCall = async (
+      job: Job,
+      owner: Worker | undefined,
+      limits: ModelCallLimits | undefined,
+      signal?: AbortSignal,
+    ) => {
+      const release = await callSlots.acquire();
+      try {
+        const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        const observation = await performCall(deps, parse(callJobSchema, job), {
+          lastTry,
+          ...(signal ? { signal } : {}),
+          ...(limits === undefined
+            ? {}
+            : {
+                admit: async (tokens: number) => {
+                  const waitMs = await gate.admit(limits.id, tokens, limits.tpm);
+                  if (waitMs > 0) throw new ThrottledCallError(waitMs);
+                },
+              }),
+        });
+        return { ok: observation.ok, costUsd: observation.costUsd, errorCode: observation.errorCode ?? null };
+      } catch (error) {
+        if (error instanceof RefusedJobError) {
+          deps.logger.warn({ jobId: job.id, reason: error.message }, 'refused a call job');
+          throw new UnrecoverableError(error.message);
+        }
+        if (error instanceof ThrottledCallError && owner) {
+          // Nothing was reserved or sent: the job waits without using a try; the model's queue pauses.
+          await owner.rateLimit(error.waitMs);
+          throw Worker.RateLimitError();
+        }
+        if (
+          error instanceof RetryableCallError &&
+          error.kind === 'rate_limit' &&
+          error.retryAfterMs &&
+          owner &&
+          limits
+        ) {
+          // The provider said how long to wait: every worker waits, not only this job. The gate holds
+          // calls already taken from the queue; the queue's limiter stops taking new ones.
+          deps.logger.warn(
+            { queue: owner.name, retryAfterMs: error.retryAfterMs },
+            'provider rate limit: model paused',
+          );
+          await gate.pause(limits.id, error.retryAfterMs);
+          await owner.rateLimit(error.retryAfterMs);
+        }
+        throw error;
+      } finally {
+        release();
+      }
+    };
+
     let worker: Worker | undefined;
     worker = new Worker(
       QUEUE_NAMES.cascade,
       guarded(
         async (job: Job, _token?: string, signal?: AbortSignal) => {
           switch (job.name) {
-            case 'call': {
-              const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-              const observation = await performCall(deps, parse(callJobSchema, job), {
-                lastTry,
-                ...(signal ? { signal } : {}),
-              }).catch((error: unknown) => {
-                if (error instanceof RefusedJobError) {
-                  deps.logger.warn({ jobId: job.id, reason: error.message }, 'refused a call job');
-                  throw new UnrecoverableError(error.message);
-                }
-                throw error;
-              });
-              return { ok: observation.ok, costUsd: observation.costUsd, errorCode: observation.errorCode ?? null };
-            }
+            // Calls of models without a queue served here (and jobs enqueued before per-model queues).
+            case 'call':
+              return runCall(job, undefined, undefined, signal);
             case 'decide':
               return decideQuery(deps, parse(decideJobSchema, job));
             default:
@@ -178,6 +235,23 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
       common('cascade'),
     );
     workers.push(worker);
+
+    for (const limits of deps.callModels ?? []) {
+      let callWorker: Worker | undefined;
+      callWorker = new Worker(
+        callQueueName(limits.id),
+        guarded(
+          async (job: Job, _token?: string, signal?: AbortSignal) => {
+            if (job.name !== 'call') throw new UnrecoverableError(`unknown call queue job name ${job.name}`);
+            return runCall(job, callWorker, limits, signal);
+          },
+          () => callWorker,
+          deps.logger,
+        ),
+        { ...common('cascade'), concurrency: Math.min(limits.concurrency ?? maxInFlight, maxInFlight) },
+      );
+      workers.push(callWorker);
+    }
   }
   if (settings.roles.includes('webhook')) {
     let worker: Worker | undefined;
@@ -220,6 +294,7 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
     workers,
     async close() {
       await Promise.allSettled(workers.map((worker) => worker.close()));
+      await Promise.allSettled(closers.map((close) => close()));
       metricsRedis.disconnect();
     },
   };

@@ -168,7 +168,7 @@ export async function runBench(settings: BenchSettings): Promise<BenchResult> {
     );
     const queues = createQueues({ redisUrl: settings.redisUrl, prefix });
     let jobs = 0;
-    for (const queue of [queues.route, queues.cascade, queues.webhook]) {
+    for (const queue of [queues.route, queues.cascade, queues.webhook, ...(await queues.listCallQueues())]) {
       const metrics = await queue.getMetrics('completed');
       const failed = await queue.getMetrics('failed');
       jobs += metrics.meta.count + failed.meta.count;

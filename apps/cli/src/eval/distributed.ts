@@ -164,7 +164,9 @@ export async function startDistributedEval(settings: DistributedSettings): Promi
       await stopWorkers();
       // The run's queues are its own: drop their keys from Redis (the ledger in Postgres stays).
       await Promise.allSettled(
-        [queues.route, queues.cascade, queues.webhook].map((queue) => queue.obliterate({ force: true })),
+        [queues.route, queues.cascade, queues.webhook, ...(await queues.listCallQueues())].map((queue) =>
+          queue.obliterate({ force: true }),
+        ),
       );
       await queues.close();
       await prisma.$disconnect();

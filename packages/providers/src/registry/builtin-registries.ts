@@ -27,6 +27,8 @@ export function registryFromDataset(
       contextWindow: null,
       maxOutputTokens: null,
       concurrency: null,
+      rpm: null,
+      tpm: null,
       tier: model.tier,
       roles: ['answer'],
       maxTokensField: null,

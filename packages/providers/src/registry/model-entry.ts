@@ -32,8 +32,12 @@ export interface ModelEntry {
   contextWindow: number | null;
   /** Default output limit for calls that set none (Anthropic requires one). */
   maxOutputTokens: number | null;
-  /** Most calls in flight to this model per worker; null = no limit of its own. */
+  /** Most calls in flight to this model across every worker process; null = no limit of its own. */
   concurrency: number | null;
+  /** Requests per minute across every worker process; null = no limit. */
+  rpm: number | null;
+  /** Tokens per minute (input bound + output limit per request) across every worker process; null = no limit. */
+  tpm: number | null;
   /** 1 = cheapest; orders the cascade when set. */
   tier: number | null;
   /** `answer` (cascade stage), `judge` (judge panel), or both; default `['answer']`. */

@@ -118,6 +118,8 @@ function toEntry(config: ModelConfig, index: number, file: string): ModelEntry {
     contextWindow: config.contextWindow ?? null,
     maxOutputTokens: config.maxOutputTokens ?? null,
     concurrency: config.concurrency ?? null,
+    rpm: config.rpm ?? null,
+    tpm: config.tpm ?? null,
     tier: config.tier ?? null,
     roles: config.roles ?? ['answer'],
     maxTokensField: config.maxTokensField ?? null,

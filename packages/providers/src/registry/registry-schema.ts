@@ -21,7 +21,12 @@ export const modelConfigSchema = z.strictObject({
   priceDate: z.string().min(1).optional(),
   contextWindow: positiveIntegerSchema.optional(),
   maxOutputTokens: positiveIntegerSchema.optional(),
+  /** Calls in flight to this model across every worker process. */
   concurrency: positiveIntegerSchema.optional(),
+  /** Requests per minute across every worker process (the provider's limit for your account). */
+  rpm: positiveIntegerSchema.optional(),
+  /** Tokens per minute across every worker process: each request counts its input bound + output limit. */
+  tpm: positiveIntegerSchema.optional(),
   tier: positiveIntegerSchema.optional(),
   /**
    * What the model is used for: `answer` (a cascade stage), `judge` (the LLM judge panel), or both.

@@ -58,6 +58,8 @@ export function createMockModelEntry(overrides: Partial<ModelEntry> = {}): Model
     contextWindow: null,
     maxOutputTokens: null,
     concurrency: null,
+    rpm: null,
+    tpm: null,
     tier: 1,
     roles: ['answer'],
     maxTokensField: null,

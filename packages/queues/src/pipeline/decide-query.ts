@@ -57,7 +57,10 @@ export async function decideQuery(deps: PipelineDeps, job: DecideJob): Promise<s
       pending.map((call) => ({ queryId: query.id, ...call })),
       // Only the reconciler's recovery job re-runs calls whose job failed for good: a call that keeps
       // failing is then tried again once per stall period, not in a tight loop of decide rounds.
-      { replaceFailedCalls: job.recovery === true },
+      {
+        replaceFailedCalls: job.recovery === true,
+        servedModel: (model) => deps.callModels?.some((served) => served.id === model) === true,
+      },
     );
     return `calls:${pending.length}`;
   }

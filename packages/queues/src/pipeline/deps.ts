@@ -1,6 +1,7 @@
 import type { Plan, VerifierRequest } from '@switchyard/core';
 import type { CallPricing, FileStore, PrismaClient } from '@switchyard/db';
 import type { JudgePrompts } from '../judges/judge-prompts.js';
+import type { ModelCallLimits } from '../limits/call-queues.js';
 import type { Queues } from '../queues.js';
 
 /**
@@ -136,4 +137,10 @@ export interface PipelineDeps {
   logger: Logger;
   /** Where uploaded files' bodies are read from (batch expansion; workers with the router role). */
   files?: FileStore;
+  /**
+   * The models whose calls go to a queue of their own (`call-<model>`), with their limits, enforced
+   * across every worker process. Every cascade worker of a deployment must serve the same list (the
+   * registry they share). Unset: calls go to the shared cascade queue and no per-model limit applies.
+   */
+  callModels?: readonly ModelCallLimits[];
 }

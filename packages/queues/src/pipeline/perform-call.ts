@@ -22,9 +22,23 @@ export class RetryableCallError extends Error {
   constructor(
     message: string,
     readonly retryAfterMs: number | undefined,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; kind?: string },
   ) {
     super(message, options);
+    this.kind = options?.kind ?? 'unknown';
+  }
+  /** The provider error's kind (`rate_limit` for a 429). */
+  readonly kind: string;
+}
+
+/**
+ * The model's gate says wait (a provider's retry-after, or its tokens-per-minute window is full): the job goes back to waiting
+ * (without using a try, nothing was reserved or sent) and the model's queue pauses `waitMs`.
+ */
+export class ThrottledCallError extends Error {
+  override readonly name = 'ThrottledCallError';
+  constructor(readonly waitMs: number) {
+    super(`the model is paused or its tokens-per-minute window is full for ${waitMs} ms`);
   }
 }
 
@@ -54,7 +68,15 @@ export class RefusedJobError extends Error {
 export async function performCall(
   deps: PipelineDeps,
   job: CallJob,
-  options: { lastTry: boolean; signal?: AbortSignal },
+  options: {
+    lastTry: boolean;
+    signal?: AbortSignal;
+    /**
+     * Admits the call before anything is reserved or sent, given its worst-case tokens (input bound +
+     * output limit); throws ThrottledCallError when the model's tokens-per-minute limit says wait.
+     */
+    admit?: (tokens: number) => Promise<void>;
+  },
 ): Promise<CallObservation> {
   const { prisma, models } = deps;
   const query = await readPipelineQuery(prisma, job.queryId);
@@ -105,6 +127,11 @@ export async function performCall(
     return recordUnstartedFailure(deps, job, 'unknown_model', (error as Error).message);
   }
 
+  if (options.admit) {
+    const outputTokens = priced.pricing.kind === 'tokens' ? priced.pricing.maxOutputTokens : 0;
+    await options.admit((priced.inputTokenBound?.tokens ?? 0) + outputTokens);
+  }
+
   const begun = await beginAttempt(
     prisma,
     { queryId: job.queryId, stage: job.stage, role: job.role, slot: job.slot },
@@ -140,6 +167,7 @@ export async function performCall(
       await chargeAttemptTry(prisma, attemptTry.id, charge);
       throw new RetryableCallError(`${job.model}: ${(error as Error).message}`, providerError.retryAfterMs, {
         cause: error,
+        ...(providerError.kind === undefined ? {} : { kind: providerError.kind }),
       });
     }
     await settleAttempt(prisma, begun.attempt.id, {
