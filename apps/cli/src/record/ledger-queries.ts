@@ -48,7 +48,10 @@ export const ledgerQueryInclude = {
 export function ledgerQueryOf(row: QueryRow): LedgerQuery | null {
   const plan = planSchema.safeParse(row.plan);
   if (!plan.success) return null;
-  const options = (row.options ?? {}) as { metadata?: { category?: unknown }; record?: { reference?: unknown } };
+  const options = (row.options ?? {}) as {
+    metadata?: { category?: unknown };
+    record?: { reference?: unknown; id?: unknown };
+  };
   const category = options.metadata?.category;
   const reference = options.record?.reference;
   const formatFailures: Record<number, string> = {};
@@ -66,6 +69,7 @@ export function ledgerQueryOf(row: QueryRow): LedgerQuery | null {
     plan: plan.data,
     ...(typeof category === 'string' ? { category } : {}),
     reference: typeof reference === 'string' ? reference : null,
+    ...(typeof options.record?.id === 'string' ? { recordId: options.record.id } : {}),
     answerModel: row.answerModel,
     formatFailures,
     attempts: row.attempts.map((attempt) => ({

@@ -32,6 +32,8 @@ export interface LedgerQuery {
   plan: Plan;
   /** `metadata.category` as the client gave it. */
   category?: string;
+  /** A recording query's input id (`options.record.id`): the dataset record's id. */
+  recordId?: string;
   /** A recording query's reference answer (`options.record.reference`); null/absent = none. */
   reference?: string | null;
   /** The model whose answer the query returned. */
@@ -76,6 +78,8 @@ export interface LabelledResponse {
 
 export interface LabelledQuery {
   queryId: string;
+  /** The recording's input id, when the query is a recording. */
+  recordId?: string;
   prompt: string;
   category?: string;
   answerType: AnswerType;
@@ -184,6 +188,7 @@ export function labelLedgerQuery(query: LedgerQuery, pool: readonly string[]): L
   }
   return {
     queryId: query.id,
+    ...(query.recordId === undefined ? {} : { recordId: query.recordId }),
     prompt: query.prompt,
     ...(query.category === undefined ? {} : { category: query.category }),
     answerType,
@@ -194,8 +199,15 @@ export function labelLedgerQuery(query: LedgerQuery, pool: readonly string[]): L
   };
 }
 
-/** A labelled query as a training record (`createTrainingContext` skips it unless every model is labelled). */
-export function trainingRecordOf(labelled: LabelledQuery, id: string = labelled.queryId): TrainingRecord {
+/**
+ * A labelled query as a training record (`createTrainingContext` skips it unless every model is
+ * labelled). Its id is the recording's input id (so a recording trains exactly as its dataset file
+ * does: folds are assigned by id), else the query id.
+ */
+export function trainingRecordOf(
+  labelled: LabelledQuery,
+  id: string = labelled.recordId ?? labelled.queryId,
+): TrainingRecord {
   return {
     id,
     prompt: labelled.prompt,
