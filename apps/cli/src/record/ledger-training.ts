@@ -64,6 +64,7 @@ export async function readLedgerTrainingData(
     bySource: {},
   };
   const queryIds: string[] = [];
+  const order: [number, number][] = [];
   // Page by id so memory holds one page of queries (with their attempts) at a time.
   let after: string | undefined;
   for (;;) {
@@ -93,14 +94,25 @@ export async function readLedgerTrainingData(
       }
       data.records.push(trainingRecordOf(labelled));
       queryIds.push(labelled.queryId);
+      const line = (row.options as { record?: { line?: unknown } } | null)?.record?.line;
+      order.push([row.createdAt.getTime(), typeof line === 'number' ? line : 0]);
     }
   }
   // A prompt recorded twice (another budget or pool) keeps one id per query: its query id.
   const counts = new Map<string, number>();
   for (const record of data.records) counts.set(record.id, (counts.get(record.id) ?? 0) + 1);
-  data.records = data.records.map((record, index) =>
+  const records = data.records.map((record, index) =>
     (counts.get(record.id) ?? 0) > 1 ? { ...record, id: queryIds[index] as string } : record,
   );
+  // Training depends on the order of its records: take them in the order they were asked (creation
+  // time, then the recording's input line), which is the input file's order for one recording.
+  const indices = records.map((_, index) => index);
+  indices.sort((a, b) => {
+    const [timeA, lineA] = order[a] as [number, number];
+    const [timeB, lineB] = order[b] as [number, number];
+    return timeA - timeB || lineA - lineB;
+  });
+  data.records = indices.map((index) => records[index] as TrainingRecord);
   if (data.records.length < options.minimumRecords) {
     throw new LedgerTrainingError(
       `${data.records.length} usable queries in the ledger (every pool model — ${pool.join(', ')}, from ${poolSource} — answered and every answer labelled); training needs at least ${options.minimumRecords}. Of ${data.scanned} completed queries${options.since ? ` since ${options.since.toISOString()}` : ''}, ${data.incomplete} lack an answer of some pool model and ${data.unlabelled} have an answer without a label (no reference, valid judge verdict or feedback). Record more prompts with switchyard record, or send feedback (POST /v1/queries/<id>/feedback) on queries that every model answered.`,

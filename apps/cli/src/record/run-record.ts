@@ -164,21 +164,30 @@ export async function runRecord(prisma: PrismaClient, settings: RecordSettings):
     REDIS_URL: settings.redisUrl,
     SWITCHYARD_QUEUE_PREFIX: prefix,
     SWITCHYARD_WORKER_ROLES: 'router,cascade',
+    // Readiness is the worker's "worker started" line (info); its output is kept only to explain a crash.
+    LOG_LEVEL: 'info',
   };
-  const workers = Array.from({ length: settings.workers }, () =>
-    launch('apps/worker/src/main.ts', workerEnv, /(worker started)/, false),
-  );
+  // Workers start with the first query that still has to run: a re-run whose queries all ended needs none.
+  let workers: ReturnType<typeof launch>[] = [];
   let crashed: string | null = null;
+  let started: Promise<void> | undefined;
+  const ensureWorkers = () => {
+    started ??= (async () => {
+      workers = Array.from({ length: settings.workers }, () =>
+        launch('apps/worker/src/main.ts', workerEnv, /(worker started)/, false),
+      );
+      await Promise.all(workers.map((worker) => worker.started));
+      for (const [index, worker] of workers.entries()) {
+        worker.child.once('exit', (code, signal) => {
+          crashed ??= `worker ${index + 1} exited (${signal ?? `code ${code}`}):\n${worker.tail()}`;
+        });
+      }
+      log(`record: ${settings.workers} worker process(es) on queue prefix ${prefix}`);
+    })();
+    return started;
+  };
   const queues: Queues = createQueues({ redisUrl: settings.redisUrl, prefix });
   try {
-    await Promise.all(workers.map((worker) => worker.started));
-    for (const [index, worker] of workers.entries()) {
-      worker.child.once('exit', (code, signal) => {
-        crashed ??= `worker ${index + 1} exited (${signal ?? `code ${code}`}):\n${worker.tail()}`;
-      });
-    }
-    log(`record: ${settings.workers} worker process(es) on queue prefix ${prefix}`);
-
     const created = new Set<string>();
     const pending = new Map<string, RecordInput>();
     const recordedQueryIds: string[] = [];
@@ -223,7 +232,10 @@ export async function runRecord(prisma: PrismaClient, settings: RecordSettings):
       pending.set(query.id, input);
       // A query already made: its jobs may be gone with an earlier run's workers, so enqueue again (a
       // job id derives from the row: a duplicate is a no-op, and routing a routed query only resumes it).
-      if (query.status !== 'completed' && query.status !== 'failed') await queues.enqueueRoute(query.id);
+      if (query.status !== 'completed' && query.status !== 'failed') {
+        await ensureWorkers();
+        await queues.enqueueRoute(query.id);
+      }
     };
 
     const collect = async (): Promise<void> => {
