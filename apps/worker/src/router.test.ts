@@ -50,6 +50,38 @@ describe('worker router', () => {
   });
 });
 
+describe('recording queries (switchyard record)', () => {
+  const record = (reference: string | null) => ({ record: { reference, id: 'r1', line: 1 } });
+
+  it('plans every pool model without judges when the prompt has a reference, even with an active router', async () => {
+    const active: ArtifactSource = {
+      byId: async () => null,
+      active: async () => {
+        throw new Error('a recording query must not consult the trained router');
+      },
+    };
+    const plan = (await createPlanQuery({ pool, judgePanel: ['judge-a'], defaultQuality: 0.5, artifacts: active })(
+      query(record('4')),
+    )) as Plan;
+    expect(plan).toMatchObject({ router: 'record', record: true, judges: [], answerType: 'number', maxCostUsd: 0.5 });
+    expect(plan.stages.map((stage) => stage.model)).toEqual(pool);
+  });
+
+  it('adds the LLM judge panel when there is no reference, and refuses without a panel', async () => {
+    const withPanel = (await createPlanQuery({
+      pool,
+      judgePanel: ['judge-a', 'judge-b'],
+      defaultQuality: 0.5,
+      artifacts: noArtifacts,
+    })(query({ ...record(null), metadata: { judgeTask: 'factual' } }))) as Plan;
+    expect(withPanel.judges).toEqual([{ kind: 'llm', models: ['judge-a', 'judge-b'] }]);
+    expect(withPanel.judgeTask).toBe('factual');
+    await expect(
+      createPlanQuery({ pool, defaultQuality: 0.5, artifacts: noArtifacts })(query(record(null))),
+    ).rejects.toThrow(/no judge models/);
+  });
+});
+
 describe('model selection in the planner', () => {
   it('routes a preset with its quality, and a pinned pool model as one stage without judges', async () => {
     const planQuery = createPlanQuery({ pool, defaultQuality: 0.5, artifacts: noArtifacts });

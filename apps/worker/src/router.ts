@@ -5,6 +5,7 @@ import {
   createArtifactRouter,
   createFixedRouter,
   inferAnswerType,
+  type JudgeTask,
   judgeTaskSchema,
   type KnobRequest,
   knobRequestSchema,
@@ -110,6 +111,18 @@ export function createPlanQuery(options: {
     if (query.options.pinnedModel !== undefined) {
       return pinnedPlan(query.options.pinnedModel, pool, inferAnswerType(query.prompt, { metadata }), query.maxCostUsd);
     }
+    if (query.options.record !== undefined) {
+      const judgeTask = judgeTaskSchema.safeParse(metadata.judgeTask);
+      return recordPlan({
+        pool,
+        judgePanel: options.judgePanel ?? [],
+        answerType: inferAnswerType(query.prompt, { metadata }),
+        ...(category === undefined ? {} : { category }),
+        ...(judgeTask.success ? { judgeTask: judgeTask.data } : {}),
+        judged: query.options.record.reference === null,
+        maxCostUsd: query.maxCostUsd,
+      });
+    }
     // `model: "switchyard/<preset>"` stores the preset beside the knob: it is a quality preset.
     const knob = knobOf(
       query.options.preset !== undefined && query.options.quality === undefined
@@ -185,6 +198,41 @@ export function pinnedPlan(
     acceptThreshold: 0,
     ...(maxCostUsd === null ? {} : { maxCostUsd: Number(maxCostUsd) }),
     setting: `pinned=${model}`,
+  };
+}
+
+/**
+ * A recording query's plan (`switchyard record`): every pool model, cheapest first, one stage each, and
+ * no stage accepted (`record`), so each model answers once. `judged` (no reference answer to grade by)
+ * adds the LLM judge panel, which then gives its verdict on every answer; without a panel such a query
+ * cannot be labelled and fails.
+ */
+export function recordPlan(options: {
+  pool: readonly string[];
+  judgePanel: readonly string[];
+  answerType: AnswerType;
+  category?: string;
+  judgeTask?: JudgeTask;
+  judged: boolean;
+  maxCostUsd: string | null;
+}): Plan {
+  if (options.judged && options.judgePanel.length === 0) {
+    throw new Error(
+      'a prompt without a reference answer is labelled by the LLM judge panel, and this pool has no judge models (give models "roles": ["judge"] in SWITCHYARD_MODELS, or give the prompt a reference)',
+    );
+  }
+  return {
+    version: 1,
+    router: 'record',
+    answerType: options.answerType,
+    ...(options.category === undefined ? {} : { category: options.category }),
+    ...(options.judgeTask === undefined ? {} : { judgeTask: options.judgeTask }),
+    stages: options.pool.map((model) => ({ model })),
+    judges: options.judged ? [{ kind: 'llm', models: [...options.judgePanel] }] : [],
+    acceptThreshold: 1,
+    ...(options.maxCostUsd === null ? {} : { maxCostUsd: Number(options.maxCostUsd) }),
+    setting: options.judged ? 'record: every pool model, judged by the LLM panel' : 'record: every pool model',
+    record: true,
   };
 }
 

@@ -47,6 +47,7 @@ export type {
   ModelGateway,
   PipelineDeps,
   QueryOptions,
+  RecordOptions,
   RoutableQuery,
 } from './pipeline/deps.js';
 export { completeQuery, failQuery } from './pipeline/finalize-query.js';

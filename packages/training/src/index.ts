@@ -29,6 +29,16 @@ export {
   trainLearnedRouter,
 } from './learned-router/train-learned-router.js';
 export {
+  type LabelledQuery,
+  type LabelledResponse,
+  type LabelledVerdict,
+  type LabelSource,
+  type LedgerAttempt,
+  type LedgerQuery,
+  labelLedgerQuery,
+  trainingRecordOf,
+} from './ledger/label-ledger-query.js';
+export {
   type LinearTrainingOptions,
   seededRandom,
   trainSparseLinear,

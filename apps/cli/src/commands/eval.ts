@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { QUALITY_LEVELS, qualitySchema } from '@switchyard/core';
 import { DatasetError, readRecords } from '@switchyard/datasets';
+import { TrainingError } from '@switchyard/training';
 import { type Command, InvalidArgumentError } from 'commander';
 import { readCliEnv } from '../env.js';
 import { type DistributedEval, startDistributedEval } from '../eval/distributed.js';
@@ -123,7 +124,8 @@ export function registerEvalCommands(program: Command): void {
             `wrote ${path.join(options.out, 'report.json')}, predictions.jsonl, frontier.svg in ${(report.elapsedMs / 1000).toFixed(1)} s\n`,
           );
         } catch (error) {
-          if (error instanceof EvalInputError || error instanceof DatasetError) {
+          // TrainingError: too few records to train on (each fold trains on the others).
+          if (error instanceof EvalInputError || error instanceof DatasetError || error instanceof TrainingError) {
             process.stderr.write(`switchyard eval: ${error.message}\n`);
             process.exitCode = 2;
             return;

@@ -4,6 +4,7 @@ import { registerBenchCommand } from './bench.js';
 import { registerDemoCommand } from './demo.js';
 import { registerEvalCommands } from './eval.js';
 import { registerKeysCommands } from './keys.js';
+import { registerRecordCommand } from './record.js';
 import { registerRouterCommands } from './router.js';
 import { registerSetupCommand } from './setup.js';
 import { registerStartCommand } from './start.js';
@@ -14,6 +15,7 @@ export function registerCommands(program: Command): void {
   registerStartCommand(program);
   registerDemoCommand(program);
   registerEvalCommands(program);
+  registerRecordCommand(program);
   registerRouterCommands(program);
   registerKeysCommands(program);
   registerBenchCommand(program);

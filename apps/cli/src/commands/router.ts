@@ -6,6 +6,7 @@ import { activateRouterArtifact, createPrismaClient, type PrismaClient, saveRout
 import {
   createTrainingContext,
   TrainingError,
+  type TrainingRecord,
   trainLearnedArtifact,
   trainSwitchyard,
   trainTaxonomy,
@@ -14,6 +15,8 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { readCliEnv } from '../env.js';
 import { EvalInputError, loadEvalData } from '../eval/load-eval-data.js';
 import { trainingRecordsOf } from '../eval/systems.js';
+import { findKeyId } from '../record/ledger-queries.js';
+import { type LedgerTrainingData, LedgerTrainingError, readLedgerTrainingData } from '../record/ledger-training.js';
 import { prepareServicesOrReport } from '../services/prepare-services.js';
 
 const ROUTER_KINDS = ['switchyard', 'taxonomy', 'learned'] as const;
@@ -27,6 +30,78 @@ function parseRouterKind(value: string): TrainedKind {
 }
 
 const KIND = 'switchyard';
+/** Cross-validation folds inside the training records (training's default); it needs 2 records per fold. */
+const TRAINING_FOLDS = 5;
+
+function parseDate(value: string): Date {
+  const date = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
+    throw new InvalidArgumentError(`--since must be a date like 2026-11-01 or 2026-11-01T12:00:00Z, got "${value}"`);
+  }
+  return date;
+}
+
+function parsePool(value: string): string[] {
+  const models = value
+    .split(',')
+    .map((model) => model.trim())
+    .filter(Boolean);
+  if (models.length === 0 || new Set(models).size !== models.length) {
+    throw new InvalidArgumentError(`--pool must list distinct model ids separated by commas, got "${value}"`);
+  }
+  return models;
+}
+
+/** Trains one router kind on the records (skipped records are reported on stderr). */
+function trainArtifact(
+  kind: TrainedKind,
+  records: readonly TrainingRecord[],
+  pool: readonly string[],
+  trainFile: string,
+): RouterArtifact {
+  const context = createTrainingContext(records, pool, { trainFile, folds: TRAINING_FOLDS });
+  if (context.skipped.length > 0) {
+    process.stderr.write(
+      `warning: ${context.skipped.length} record(s) not trained on (e.g. ${context.skipped[0]?.id}: ${context.skipped[0]?.reason})\n`,
+    );
+  }
+  return kind === 'switchyard'
+    ? trainSwitchyard(context).artifact
+    : kind === 'taxonomy'
+      ? trainTaxonomy(context)
+      : trainLearnedArtifact(context);
+}
+
+/** Stores a trained router and prints what it is and how to use it. */
+async function storeArtifact(
+  prisma: PrismaClient,
+  artifact: RouterArtifact,
+  source: string,
+  options: { activate: boolean; trainedOn: string },
+): Promise<void> {
+  const { knob } = artifact;
+  const row = await saveRouterArtifact(prisma, {
+    kind: KIND,
+    data: artifact as object,
+    source,
+    metrics: { router: artifact.kind, records: artifact.trainedOn?.records ?? 0, knob },
+    activate: options.activate,
+  });
+  console.log(
+    `stored router ${row.id} (${artifact.kind}, v${row.version}${row.active ? ', active' : ''}): pool ${artifact.pool.join(', ')}; trained on ${options.trainedOn}`,
+  );
+  const ends = [knob.points[0], knob.points[knob.points.length - 1]].map(
+    (point) => `${((point?.accuracy ?? 0) * 100).toFixed(2)} % at ${(point?.costUsd ?? 0).toExponential(3)} USD`,
+  );
+  console.log(
+    `knob (cross-validated on the training records): quality 0 → ${ends[0]}, quality 1 → ${ends[1]}; match = ${knob.match === null ? 'not reached (resolves to quality 1)' : `quality ${knob.match.toFixed(3)}`}`,
+  );
+  console.log(
+    row.active
+      ? 'workers route every query that names no router with it (within SWITCHYARD_ROUTER_REFRESH_MS)'
+      : `use it per query with "router": "${row.id}", or make it the default: switchyard router activate ${row.id}`,
+  );
+}
 
 async function withDatabase(run: (prisma: PrismaClient) => Promise<void>): Promise<void> {
   const env = readCliEnv();
@@ -47,74 +122,131 @@ export function registerRouterCommands(program: Command): void {
 
   router
     .command('train')
-    .description('Learn a router from recorded responses (as `switchyard eval` does) and store it')
-    .requiredOption('--train <file>', 'training records (.jsonl) in the ../shared/datasets format')
+    .description(
+      'Learn a router from recorded responses (a dataset, as `switchyard eval` does, or the ledger) and store it',
+    )
+    .option('--train <file>', 'training records (.jsonl) in the ../shared/datasets format (or --from-ledger)')
     .option('--models <file>', 'pool models.json (default: models.json beside the train file)')
     .option(
+      '--from-ledger',
+      'train from the ledger instead: completed queries every pool model answered (switchyard record), labelled by reference, judge verdicts and feedback (feedback wins)',
+    )
+    .option('--since <date>', 'with --from-ledger: only queries created at or after this date (ISO 8601)', parseDate)
+    .option('--key <name|id>', 'with --from-ledger: only the queries of this API key')
+    .option(
+      '--pool <models>',
+      "with --from-ledger: the pool, comma-separated, cheapest first (default: the newest recording's)",
+    )
+    .option(
       '--router <kind>',
-      `which router: ${ROUTER_KINDS.join(' (default), ')} (one model per query, by predicted P(correct | prompt))`,
+      `which router: switchyard (default: EMAFusion's parts in one), taxonomy (a model per category), learned (one model per query, by predicted P(correct | prompt))`,
       parseRouterKind,
       'switchyard',
     )
     .option('--activate', 'make it the default router of every query that names none')
-    .action(async (options: { train: string; models?: string; router: TrainedKind; activate?: boolean }) => {
-      let artifact: RouterArtifact;
-      let digest: string;
-      try {
-        const data = await loadEvalData({ train: options.train, models: options.models });
-        for (const warning of data.warnings) process.stderr.write(`warning: ${warning}\n`);
-        const context = createTrainingContext(
-          trainingRecordsOf(data.train),
-          data.models.map((model) => model.id),
-          { trainFile: options.train },
-        );
-        if (context.skipped.length > 0) {
-          process.stderr.write(
-            `warning: ${context.skipped.length} record(s) not trained on (e.g. ${context.skipped[0]?.id}: ${context.skipped[0]?.reason})\n`,
-          );
-        }
-        artifact =
-          options.router === 'switchyard'
-            ? trainSwitchyard(context).artifact
-            : options.router === 'taxonomy'
-              ? trainTaxonomy(context)
-              : trainLearnedArtifact(context);
-        digest = createHash('sha256')
-          .update(await readFile(options.train))
-          .digest('hex');
-      } catch (error) {
-        if (error instanceof EvalInputError || error instanceof DatasetError || error instanceof TrainingError) {
-          process.stderr.write(`switchyard router train: ${error.message}\n`);
+    .action(
+      async (options: {
+        train?: string;
+        models?: string;
+        fromLedger?: boolean;
+        since?: Date;
+        key?: string;
+        pool?: string;
+        router: TrainedKind;
+        activate?: boolean;
+      }) => {
+        const fail = (message: string) => {
+          process.stderr.write(`switchyard router train: ${message}\n`);
           process.exitCode = 2;
+        };
+        if ((options.train === undefined) === (options.fromLedger !== true)) {
+          fail('give either --train <file> or --from-ledger');
           return;
         }
-        throw error;
-      }
-      await withDatabase(async (prisma) => {
-        const { knob } = artifact;
-        const row = await saveRouterArtifact(prisma, {
-          kind: KIND,
-          data: artifact as object,
-          source: `${options.train} sha256:${digest}`,
-          metrics: { router: artifact.kind, records: artifact.trainedOn?.records ?? 0, knob },
-          activate: options.activate === true,
+        if (options.fromLedger !== true && (options.since ?? options.key ?? options.pool) !== undefined) {
+          fail('--since, --key and --pool go with --from-ledger');
+          return;
+        }
+        if (options.fromLedger === true) {
+          if (options.models !== undefined) {
+            fail('--models goes with --train (with --from-ledger, name the pool with --pool)');
+            return;
+          }
+          await withDatabase(async (prisma) => {
+            let data: LedgerTrainingData;
+            let apiKeyId: string | undefined;
+            try {
+              if (options.key !== undefined) apiKeyId = await findKeyId(prisma, options.key);
+              data = await readLedgerTrainingData(prisma, {
+                ...(options.since === undefined ? {} : { since: options.since }),
+                ...(apiKeyId === undefined ? {} : { apiKeyId }),
+                ...(options.pool === undefined ? {} : { pool: parsePool(options.pool) }),
+                minimumRecords: 2 * TRAINING_FOLDS,
+              });
+            } catch (error) {
+              if (error instanceof LedgerTrainingError || /^no API key in use/.test((error as Error).message)) {
+                fail((error as Error).message);
+                return;
+              }
+              throw error;
+            }
+            const sources = Object.entries(data.bySource)
+              .map(([source, count]) => `${source} ${count}`)
+              .join(', ');
+            process.stderr.write(
+              `from the ledger: ${data.records.length} usable of ${data.scanned} completed queries (${data.incomplete} without every pool model's answer, ${data.unlabelled} with an unlabelled answer); labels: ${sources}; pool ${data.pool.join(', ')} (from ${data.poolSource})\n`,
+            );
+            const label = `ledger${options.since ? ` since ${options.since.toISOString()}` : ''}${options.key ? ` key ${options.key}` : ''}`;
+            let artifact: RouterArtifact;
+            try {
+              artifact = trainArtifact(options.router, data.records, data.pool, label);
+            } catch (error) {
+              if (error instanceof TrainingError) {
+                fail(error.message);
+                return;
+              }
+              throw error;
+            }
+            const digest = createHash('sha256')
+              .update(data.records.map((record) => record.id).join('\n'))
+              .digest('hex');
+            await storeArtifact(prisma, artifact, `${label}: ${data.records.length} queries sha256:${digest}`, {
+              activate: options.activate === true,
+              trainedOn: `${data.records.length} ledger queries`,
+            });
+          });
+          return;
+        }
+        const train = options.train as string;
+        let artifact: RouterArtifact;
+        let digest: string;
+        try {
+          const data = await loadEvalData({ train, models: options.models });
+          for (const warning of data.warnings) process.stderr.write(`warning: ${warning}\n`);
+          artifact = trainArtifact(
+            options.router,
+            trainingRecordsOf(data.train),
+            data.models.map((model) => model.id),
+            train,
+          );
+          digest = createHash('sha256')
+            .update(await readFile(train))
+            .digest('hex');
+        } catch (error) {
+          if (error instanceof EvalInputError || error instanceof DatasetError || error instanceof TrainingError) {
+            fail(error.message);
+            return;
+          }
+          throw error;
+        }
+        await withDatabase(async (prisma) => {
+          await storeArtifact(prisma, artifact, `${train} sha256:${digest}`, {
+            activate: options.activate === true,
+            trainedOn: `${artifact.trainedOn?.records} records of ${train}`,
+          });
         });
-        console.log(
-          `stored router ${row.id} (${artifact.kind}, v${row.version}${row.active ? ', active' : ''}): pool ${artifact.pool.join(', ')}; trained on ${artifact.trainedOn?.records} records of ${options.train}`,
-        );
-        const ends = [knob.points[0], knob.points[knob.points.length - 1]].map(
-          (point) => `${((point?.accuracy ?? 0) * 100).toFixed(2)} % at ${(point?.costUsd ?? 0).toExponential(3)} USD`,
-        );
-        console.log(
-          `knob (cross-validated on the training records): quality 0 → ${ends[0]}, quality 1 → ${ends[1]}; match = ${knob.match === null ? 'not reached (resolves to quality 1)' : `quality ${knob.match.toFixed(3)}`}`,
-        );
-        console.log(
-          row.active
-            ? 'workers route every query that names no router with it (within SWITCHYARD_ROUTER_REFRESH_MS)'
-            : `use it per query with "router": "${row.id}", or make it the default: switchyard router activate ${row.id}`,
-        );
-      });
-    });
+      },
+    );
 
   router
     .command('list')

@@ -62,7 +62,10 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   if (hasExited(child)) return;
   const done = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  let timer: NodeJS.Timeout | undefined;
+  // Cleared once the child exits: a pending timer would keep the CLI alive for the whole grace period.
+  await Promise.race([done, new Promise((resolve) => (timer = setTimeout(resolve, 15_000)))]);
+  clearTimeout(timer);
   if (!hasExited(child)) {
     child.kill('SIGKILL');
     await done;

@@ -206,4 +206,40 @@ describe('fixed router with a judge panel', () => {
     const byDefault = createFixedRouter({ models: ['cheap', 'mid'], judgePanel: ['judge-a'] });
     expect(byDefault({ answerType: 'literal' }).acceptThreshold).toBe(0.95);
   });
+
+  it('a recording plan accepts no stage: every model answers and each answer is judged by the panel', () => {
+    const pass = verdict('pass', 0.99);
+    const { step, observations } = run(
+      {
+        answers,
+        verdicts: { 'judge-a': { cheap: pass, mid: pass, top: verdict('fail', 0.9) }, top: { cheap: pass, mid: pass } },
+      },
+      { ...plan, record: true },
+    );
+    const calls = observations.map((o) => `${o.stage}/${o.role}/${o.slot}:${o.model}`);
+    expect(calls).toEqual([
+      '0/answer/0:cheap',
+      '0/judge/0:judge-a',
+      '0/judge/1:top',
+      '1/answer/0:mid',
+      '1/judge/0:judge-a',
+      '1/judge/1:top',
+      '2/answer/0:top',
+      '2/judge/0:judge-a',
+    ]);
+    const finish = finished(step);
+    expect(finish.outcome).toBe('exhausted');
+    expect(finish.reason).toMatch(/^recording: every stage answered/);
+    expect(finish.verdicts.map((entry) => entry.decision)).toEqual(['escalate', 'escalate', 'escalate']);
+  });
+
+  it('a recording plan without judges still calls every stage once', () => {
+    const { step, observations } = run({ answers, verdicts: {} }, { ...plan, judges: [], record: true });
+    expect(observations.map((o) => `${o.stage}/${o.role}:${o.model}`)).toEqual([
+      '0/answer:cheap',
+      '1/answer:mid',
+      '2/answer:top',
+    ]);
+    expect(finished(step)).toMatchObject({ outcome: 'exhausted', fused: true, answerFrom: 'top' });
+  });
 });

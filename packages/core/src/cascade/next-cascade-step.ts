@@ -20,7 +20,7 @@ import type { CascadeContext, CascadeStep, JudgeVerdict, StageVerdict } from './
  * stage's `acceptThreshold` (else the plan's; a plan without judges accepts the first answer) and every
  * LLM panel has its quorum of valid verdicts, else escalate to k+1. A model whose answer was observed in any
  * role is reused, never called twice, and a failed call is never repeated (retries belong to the
- * executor). After the last stage, or when the budget cannot afford the next answer call, it fuses:
+ * executor). A recording plan (`plan.record`) accepts no stage, so every model answers and is judged. After the last stage, or when the budget cannot afford the next answer call, it fuses:
  * every stage answer observed is re-scored with the judges using all observed answers as references,
  * and the best one wins (ties → the later, more expensive stage).
  *
@@ -99,7 +99,8 @@ export function nextCascadeStep(
     const confidence = aggregateConfidence(judges, plan.aggregation ?? 'mean');
     const shortOfQuorum = quorumShortfall(plan, stage, judges);
     const accepted =
-      plan.judges.length === 0 || (confidence !== null && confidence >= threshold && shortOfQuorum === null);
+      plan.record !== true &&
+      (plan.judges.length === 0 || (confidence !== null && confidence >= threshold && shortOfQuorum === null));
     const verdict: StageVerdict = {
       stage,
       model,
@@ -127,7 +128,12 @@ export function nextCascadeStep(
       };
     }
   }
-  return finish('exhausted', plan.stages.length - 1, verdicts, 'no stage reached its accept threshold');
+  return finish(
+    'exhausted',
+    plan.stages.length - 1,
+    verdicts,
+    plan.record === true ? 'recording: every stage answered' : 'no stage reached its accept threshold',
+  );
 }
 
 /**

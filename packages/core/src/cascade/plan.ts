@@ -39,6 +39,11 @@ export const planSchema = z
     setting: z.string().optional(),
     /** Id of the stored router artifact whose trained verifiers score this plan's judges. */
     artifactId: z.string().optional(),
+    /**
+     * Recording (`switchyard record`): no stage is ever accepted, so every stage's model answers and
+     * every answer is judged (by its plan's judges); the cascade ends `exhausted` with a fused answer.
+     */
+    record: z.literal(true).optional(),
   })
   .refine((plan) => new Set(plan.stages.map((stage) => stage.model)).size === plan.stages.length, {
     message: 'a model appears in more than one stage',

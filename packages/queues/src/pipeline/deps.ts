@@ -113,6 +113,22 @@ export interface QueryOptions {
   preset?: string;
   /** A pool model id to call directly (`model: "<id>"`): one stage, no judges. */
   pinnedModel?: string;
+  /**
+   * Set only by `switchyard record` (the operator's CLI writes the row; no API route stores it): run
+   * every pool model and label each answer, by grading it against `reference` when there is one, else
+   * by the LLM judge panel's verdicts.
+   */
+  record?: RecordOptions;
+}
+
+/** What a recording query (`switchyard record`) carries beside its prompt. */
+export interface RecordOptions {
+  /** The known right answer; null = none, so every answer is judged by the LLM judge panel. */
+  reference: string | null;
+  /** The input line's id (the dataset record's `id`). */
+  id: string;
+  /** The input line's number, for messages. */
+  line: number;
 }
 
 export interface Logger {
