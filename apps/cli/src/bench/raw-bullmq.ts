@@ -24,7 +24,7 @@ export async function measureRawBullmq(
     'raw',
     async () => {
       completed += 1;
-      if (completed === options.jobs) resolveDone();
+      if (completed >= options.jobs) resolveDone();
     },
     { connection: createRedisConnection(redisUrl), prefix, concurrency: options.concurrency, autorun: false },
   );

@@ -24,6 +24,8 @@ export interface BenchSettings {
   latencyMs: number;
   /** Requests the bench keeps in flight against the API while submitting. */
   submitConcurrency: number;
+  /** Provider calls in flight per worker process (SWITCHYARD_MAX_CALLS_IN_FLIGHT). */
+  callsInFlight: number;
   /** Trivial jobs of the raw BullMQ measurement. */
   rawJobs: number;
   /** Environment for the API and workers on top of the bench's own (e.g. concurrency settings). */
@@ -94,6 +96,7 @@ export async function runBench(settings: BenchSettings): Promise<BenchResult> {
     REDIS_URL: settings.redisUrl,
     SWITCHYARD_QUEUE_PREFIX: prefix,
     SWITCHYARD_SIM_LATENCY_MS: String(settings.latencyMs),
+    SWITCHYARD_MAX_CALLS_IN_FLIGHT: String(settings.callsInFlight),
     SWITCHYARD_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
     // Info: the workers' "worker started" line is how the bench knows they are up.
     LOG_LEVEL: 'info',
@@ -179,7 +182,6 @@ export async function runBench(settings: BenchSettings): Promise<BenchResult> {
       rss[index === processes.length - 1 ? 'api' : `worker${index + 1}`] = await peakRssMb(process.child.pid);
     }
     const seconds = timing?.seconds ?? 0;
-    const cascadeConcurrency = Number(env.SWITCHYARD_CASCADE_CONCURRENCY ?? 16);
     const pipelineQueriesPerSec = settings.queries / seconds;
     return {
       queries: settings.queries,
@@ -190,7 +192,8 @@ export async function runBench(settings: BenchSettings): Promise<BenchResult> {
       jobsPerQuery: round(jobs / settings.queries),
       rawBullmqJobsPerSec: round(raw.jobsPerSec),
       ratioToRaw: round(pipelineQueriesPerSec / raw.jobsPerSec, 4),
-      inFlightCallLimit: cascadeConcurrency * settings.workers,
+      // The sim pool's models set no concurrency of their own: the process-wide cap is the limit.
+      inFlightCallLimit: settings.callsInFlight * settings.workers,
       p50QueryMs: Math.round(timing?.p50 ?? 0),
       p99QueryMs: Math.round(timing?.p99 ?? 0),
       peakRssMb: Math.max(...Object.values(rss)),

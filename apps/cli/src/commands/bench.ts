@@ -23,6 +23,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--workers <k>', 'worker processes', '2')
     .option('--latency-ms <ms>', 'latency of every simulated model call', '0')
     .option('--submit-concurrency <n>', 'HTTP requests in flight while submitting', '64')
+    .option('--calls-in-flight <n>', 'provider calls in flight per worker process (SWITCHYARD_MAX_CALLS_IN_FLIGHT)', '256')
     .option('--raw-jobs <n>', 'trivial jobs of the raw BullMQ measurement', '20000')
     .option('--keep', 'keep the bench database and queue keys afterwards')
     .option('--cpu-prof <dir>', 'write V8 CPU profiles of the API and workers into this folder (node --cpu-prof)')
@@ -32,17 +33,26 @@ export function registerBenchCommand(program: Command): void {
         workers: string;
         latencyMs: string;
         submitConcurrency: string;
+        callsInFlight: string;
         rawJobs: string;
         keep?: boolean;
         cpuProf?: string;
       }) => {
-        let parsed: { queries: number; workers: number; latencyMs: number; submitConcurrency: number; rawJobs: number };
+        let parsed: {
+          queries: number;
+          workers: number;
+          latencyMs: number;
+          submitConcurrency: number;
+          callsInFlight: number;
+          rawJobs: number;
+        };
         try {
           parsed = {
             queries: positiveInteger('--queries', options.queries, 1_000_000),
             workers: positiveInteger('--workers', options.workers, 64),
             latencyMs: options.latencyMs === '0' ? 0 : positiveInteger('--latency-ms', options.latencyMs, 600_000),
             submitConcurrency: positiveInteger('--submit-concurrency', options.submitConcurrency, 10_000),
+            callsInFlight: positiveInteger('--calls-in-flight', options.callsInFlight, 100_000),
             rawJobs: positiveInteger('--raw-jobs', options.rawJobs, 10_000_000),
           };
         } catch (error) {
