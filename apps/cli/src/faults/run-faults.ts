@@ -370,9 +370,14 @@ export async function runFaults(settings: FaultSettings): Promise<FaultReport> {
         detail: 'at once, and again after the batch',
       },
       {
-        fault: 'submission over a tenant budget',
-        count: clientRetries.keyBudget,
-        detail: '402 key_budget_exhausted (a tenant with $0.0004 a month)',
+        fault: 'queries of a tenant whose monthly budget runs out ($0.0004)',
+        count: bodies.filter((_, index) => index % 10 === 9).length,
+        detail: `${clientRetries.keyBudget} refused with 402 key_budget_exhausted, the others stopped by the budget or within it`,
+      },
+      {
+        fault: 'queries whose own budget fits only the cheapest call ($0.00002)',
+        count: bodies.filter((body) => 'maxCostUsd' in body).length,
+        detail: 'maxCostUsd',
       },
     ];
     return {
