@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PrivatePostgres, startPrivatePostgres } from '../packages/db/src/testing/private-postgres.js';
 import { LedgerReader, picoUsd, waitFor } from './support/ledger.js';
 import { mixDirectory, readMixRecords } from './support/mix-records.js';
-import { type PrivatePostgres, startPrivatePostgres } from './support/private-postgres.js';
 import { type Stack, startStack } from './support/stack.js';
 
 // A real Postgres server stopped (`pg_ctl stop -m fast`: every session is told 57P01 and cut) and

@@ -117,6 +117,10 @@ export class LedgerReader {
 /**
  * Deletes every Redis key under `prefix:` (what a Redis restart without persistence does to one
  * deployment's queues), leaving other prefixes alone. Returns how many keys were deleted.
+ *
+ * Not atomic: SCAN and DEL run in rounds while a live worker keeps writing, so a job written
+ * meanwhile can be left in part (its hash without the list that schedules it, a parent's dependency
+ * set without the parent), as an eviction would. The reconciler must recover from that too.
  */
 export async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<number> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });

@@ -1,4 +1,4 @@
-import { FlowProducer, Queue } from 'bullmq';
+import { FlowProducer, type JobState, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   batchJobSchema,
@@ -30,6 +30,17 @@ export interface QueueSettings {
   routeEnqueueTimeoutMs?: number;
 }
 
+/**
+ * `replaceStale`: the reconciler re-creates work that Postgres says is still pending. A job of the
+ * same id that will still run (waiting, delayed, active, ...) is left alone; any other job of that id
+ * is removed first and added again: one that failed for good, one that completed although its work is
+ * not done, or one orphaned by a partial loss of Redis keys (its hash kept while the list that
+ * scheduled it was lost: no worker will ever take it, and adding the same id again is a no-op).
+ */
+export interface ReplaceOptions {
+  replaceStale?: boolean;
+}
+
 /** The producers of the system: the API and workers enqueue only through these. */
 export interface Queues {
   settings: Required<QueueSettings>;
@@ -47,28 +58,35 @@ export interface Queues {
   configureCallQueues(models: readonly ModelCallLimits[]): Promise<void>;
   /** Every call queue any worker has served on this prefix. */
   listCallQueues(): Promise<Queue[]>;
-  enqueueRoute(queryId: string): Promise<void>;
+  enqueueRoute(queryId: string, options?: ReplaceOptions): Promise<void>;
   /** Route jobs of many queries in one round trip (a batch's chunk). */
   enqueueRoutes(queryIds: readonly string[]): Promise<void>;
   /** The expand job of a batch at its stored cursor (`expandedLines`). */
-  enqueueExpandBatch(batchId: string, expandedLines: number): Promise<void>;
-  /** The finalize job of a batch; `replaceFailed` removes a finalize job that failed for good first. */
-  enqueueFinalizeBatch(batchId: string, options?: { replaceFailed?: boolean }): Promise<void>;
+  enqueueExpandBatch(batchId: string, expandedLines: number, options?: ReplaceOptions): Promise<void>;
+  /** The finalize job of a batch. */
+  enqueueFinalizeBatch(batchId: string, options?: ReplaceOptions): Promise<void>;
   /**
-   * Adds a decide job that runs once every call job under it has finished (a BullMQ flow).
-   * `replaceFailedCalls`: a call whose job failed for good (its tries used up by errors that are not
-   * the provider's, e.g. the database was down) keeps its job id, so enqueueing it again is a no-op;
-   * with this option that failed job is removed first and the call runs again.
-   * Each call goes to its model's queue; `servedModel` false puts it on the shared cascade queue
-   * instead (a model no worker serves a queue for, whose call is then refused and recorded there).
+   * Adds a decide job that runs once every call job under it has finished (a BullMQ flow), and
+   * returns how many calls it put under it. Each call goes to its model's queue; `servedModel` false
+   * puts it on the shared cascade queue instead (a model no worker serves a queue for, whose call is
+   * then refused and recorded there).
+   *
+   * `recovery` (a stalled query's recovery decide job): a call's job id derives from its ledger key, so
+   * it may still exist from before the stall. A call whose job will still run is left out: it belongs
+   * to another decide job, and BullMQ's FlowProducer silently drops a child that has another parent,
+   * which would leave this parent waiting for nothing. Every other job of a call (failed for good,
+   * e.g. its tries used up while the database was down; completed without a settled attempt; orphaned
+   * by a partial loss of Redis keys) is removed and the call added again. With no call left to add,
+   * no decide job is added either (0): the live call jobs' settlement is ledger progress, and the
+   * reconciler recovers the query again if nothing follows it.
    */
   enqueueCallsThenDecide(
     decide: DecideJob,
     calls: CallJob[],
-    options?: { replaceFailedCalls?: boolean; servedModel?: (modelId: string) => boolean },
-  ): Promise<void>;
+    options?: { recovery?: boolean; servedModel?: (modelId: string) => boolean },
+  ): Promise<number>;
   enqueueDecide(decide: DecideJob): Promise<void>;
-  enqueueWebhook(deliveryId: string): Promise<void>;
+  enqueueWebhook(deliveryId: string, options?: ReplaceOptions): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -96,6 +114,18 @@ export function createQueues(settings: QueueSettings): Queues {
     return queue;
   };
   const registryKey = callQueueRegistryKey(full.prefix);
+
+  /**
+   * Removes the job `id` of `queue` unless it will still run; true when there is no such job any more
+   * (removed, or there was none), false when a live job keeps it.
+   */
+  async function removeUnlessLive(queue: Queue, id: string): Promise<boolean> {
+    const [job, state] = await Promise.all([queue.getJob(id), queue.getJobState(id)]);
+    if (job !== undefined && LIVE_STATES.has(state)) return false;
+    if (job === undefined && state === 'unknown') return true;
+    // 0 = locked by a worker: it is running after all, and finishes on its own.
+    return (await queue.remove(id)) === 1;
+  }
 
   return {
     settings: full,
@@ -128,34 +158,43 @@ export function createQueues(settings: QueueSettings): Queues {
         })),
       );
     },
-    async enqueueExpandBatch(batchId, expandedLines) {
+    async enqueueExpandBatch(batchId, expandedLines, options = {}) {
       const data = batchJobSchema.parse({ batchId });
-      await batch.add('expand', data, { jobId: jobIds.expand(batchId, expandedLines) });
+      const id = jobIds.expand(batchId, expandedLines);
+      if (options.replaceStale) await removeUnlessLive(batch, id);
+      await batch.add('expand', data, { jobId: id });
     },
     async enqueueFinalizeBatch(batchId, options = {}) {
       const data = batchJobSchema.parse({ batchId });
       const id = jobIds.finalizeBatch(batchId);
-      if (options.replaceFailed && (await batch.getJobState(id)) === 'failed') await batch.remove(id);
+      if (options.replaceStale) await removeUnlessLive(batch, id);
       await batch.add('finalize', data, { jobId: id });
     },
-    async enqueueRoute(queryId) {
+    async enqueueRoute(queryId, options = {}) {
       const data = routeJobSchema.parse({ queryId });
+      const id = jobIds.route(queryId);
       await withTimeout(
-        route.add('route', data, { jobId: jobIds.route(queryId) }),
+        (async () => {
+          if (options.replaceStale) await removeUnlessLive(route, id);
+          await route.add('route', data, { jobId: id });
+        })(),
         full.routeEnqueueTimeoutMs,
         `enqueue route job of query ${queryId}: Redis did not answer`,
       );
     },
-    async enqueueCallsThenDecide(decide, calls, options = {}) {
+    async enqueueCallsThenDecide(decide, requested, options = {}) {
       const parent = decideJobSchema.parse(decide);
       const queueOf = (call: CallJob) =>
         options.servedModel === undefined || options.servedModel(call.model) ? callQueueName(call.model) : cascade.name;
-      if (options.replaceFailedCalls) {
-        for (const call of calls) {
-          const id = jobIds.call(call);
-          const queue = queueOf(call) === cascade.name ? cascade : callQueueByName(queueOf(call));
-          if ((await queue.getJobState(id)) === 'failed') await queue.remove(id);
+      let calls = requested;
+      if (options.recovery) {
+        calls = [];
+        for (const call of requested) {
+          const name = queueOf(call);
+          const queue = name === cascade.name ? cascade : callQueueByName(name);
+          if (await removeUnlessLive(queue, jobIds.call(call))) calls.push(call);
         }
+        if (calls.length === 0) return 0;
       }
       await flows.add({
         name: 'decide',
@@ -174,14 +213,17 @@ export function createQueues(settings: QueueSettings): Queues {
           };
         }),
       });
+      return calls.length;
     },
     async enqueueDecide(decide) {
       const data = decideJobSchema.parse(decide);
       await cascade.add('decide', data, { ...decideOptions, jobId: jobIds.decide(data.queryId, data.round) });
     },
-    async enqueueWebhook(deliveryId) {
+    async enqueueWebhook(deliveryId, options = {}) {
       const data = webhookJobSchema.parse({ deliveryId });
-      await webhook.add('deliver', data, { jobId: jobIds.webhook(deliveryId) });
+      const id = jobIds.webhook(deliveryId);
+      if (options.replaceStale) await removeUnlessLive(webhook, id);
+      await webhook.add('deliver', data, { jobId: id });
     },
     async close() {
       await Promise.allSettled([
@@ -196,6 +238,15 @@ export function createQueues(settings: QueueSettings): Queues {
     },
   };
 }
+
+/** States of a job that will run, or is running, without anyone's help. */
+const LIVE_STATES: ReadonlySet<JobState | 'unknown'> = new Set<JobState>([
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+]);
 
 /**
  * Rejects after `ms` if `promise` has not settled. The command stays queued in the connection and

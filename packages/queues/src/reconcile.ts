@@ -21,6 +21,19 @@ export const defaultReconcileSettings: ReconcileSettings = {
 };
 
 /**
+ * The round of a recovery decide job started at `now`. Each decision adds one to the round of the
+ * decide job that follows it (`decide_<query>_<round>` job ids), so a recovery starts a chain of its
+ * own, and chains must never share a round: a shared id makes the later enqueue a no-op (the recovery
+ * is lost) or hangs one chain's calls under the other chain's decide job (BullMQ: "Job decide_… has
+ * pending dependencies"). A query takes a few dozen decisions at most, and two recoveries of one query
+ * are at least a stall period apart: rounds a thousand per millisecond apart never meet, and stay far
+ * below 2^53.
+ */
+export function recoveryRoundAt(now: Date): number {
+  return now.getTime() * 1_000;
+}
+
+/**
  * Postgres is the source of truth: after Redis lost its queues (restart without persistence), or the
  * API could not enqueue after writing the row, this sweep puts the work back: route jobs of queued
  * queries, recovery decide jobs of stalled ones, delivery jobs of pending callbacks. Job ids derive
@@ -39,7 +52,7 @@ export async function reconcileQueries(
     take: settings.limit,
     orderBy: { createdAt: 'asc' },
   });
-  for (const query of queued) await queues.enqueueRoute(query.id);
+  for (const query of queued) await queues.enqueueRoute(query.id, { replaceStale: true });
 
   const stalled = await prisma.query.findMany({
     where: {
@@ -50,8 +63,7 @@ export async function reconcileQueries(
     take: settings.limit,
     orderBy: { updatedAt: 'asc' },
   });
-  // A round number no regular decide job uses, fresh per sweep.
-  const recoveryRound = 1_000_000_000 + Math.floor(now.getTime() / 1000);
+  const recoveryRound = recoveryRoundAt(now);
   for (const query of stalled) {
     await prisma.query.update({ where: { id: query.id }, data: { updatedAt: now } });
     await queues.enqueueDecide({ queryId: query.id, round: recoveryRound, recovery: true });
@@ -65,7 +77,7 @@ export async function reconcileQueries(
     take: settings.limit,
     orderBy: { createdAt: 'asc' },
   });
-  for (const delivery of pendingWebhooks) await queues.enqueueWebhook(delivery.id);
+  for (const delivery of pendingWebhooks) await queues.enqueueWebhook(delivery.id, { replaceStale: true });
 
   // Batches that have not moved for a while: an expansion whose job Redis lost (re-enqueued at its
   // stored cursor; a no-op while that job exists), or a batch whose lines have all ended but whose
@@ -92,12 +104,12 @@ export async function reconcileQueries(
   }
   for (const batch of idleBatches) {
     if (batch.status === 'finalizing') {
-      await queues.enqueueFinalizeBatch(batch.id, { replaceFailed: true });
+      await queues.enqueueFinalizeBatch(batch.id, { replaceStale: true });
       batches += 1;
     } else if (!batch.expansionDone && batch.status !== 'cancelling') {
-      await queues.enqueueExpandBatch(batch.id, batch.expandedLines);
+      await queues.enqueueExpandBatch(batch.id, batch.expandedLines, { replaceStale: true });
       batches += 1;
-    } else if (await enqueueFinalizeIfReady(deps, batch.id, { replaceFailed: true })) {
+    } else if (await enqueueFinalizeIfReady(deps, batch.id, { replaceStale: true })) {
       batches += 1;
     }
   }

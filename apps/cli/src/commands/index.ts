@@ -3,6 +3,7 @@ import { registerBatchCommands } from './batches.js';
 import { registerBenchCommand } from './bench.js';
 import { registerDemoCommand } from './demo.js';
 import { registerEvalCommands } from './eval.js';
+import { registerFaultsCommand } from './faults.js';
 import { registerKeysCommands } from './keys.js';
 import { registerRecordCommand } from './record.js';
 import { registerRouterCommands } from './router.js';
@@ -19,5 +20,6 @@ export function registerCommands(program: Command): void {
   registerRouterCommands(program);
   registerKeysCommands(program);
   registerBenchCommand(program);
+  registerFaultsCommand(program);
   registerBatchCommands(program);
 }

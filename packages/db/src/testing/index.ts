@@ -46,3 +46,4 @@ export async function createTestDatabase(
     },
   };
 }
+export { type PrivatePostgres, startPrivatePostgres } from './private-postgres.js';

@@ -1,5 +1,5 @@
 import type { Prisma, PrismaClient } from '@switchyard/db';
-import type { Queues } from '../queues.js';
+import type { Queues, ReplaceOptions } from '../queues.js';
 
 /** The batch counters that decide whether every line has ended. */
 export interface BatchCounters {
@@ -65,7 +65,7 @@ export async function recordBatchQueryEnd(
 export async function enqueueFinalizeIfReady(
   deps: { prisma: PrismaClient; queues: Queues },
   batchId: string,
-  options: { replaceFailed?: boolean } = {},
+  options: ReplaceOptions = {},
 ): Promise<boolean> {
   const batch = await deps.prisma.batch.findUnique({ where: { id: batchId } });
   if (batch === null || !isBatchReadyToFinalize(batch)) return false;

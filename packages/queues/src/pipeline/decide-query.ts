@@ -19,7 +19,7 @@ export async function decideQuery(deps: PipelineDeps, job: DecideJob): Promise<s
   const { query, attempts, keyRemainingUsd } = state;
   if (query.status === 'completed' || query.status === 'failed') return 'already-final';
   if (query.plan === null) {
-    await deps.queues.enqueueRoute(query.id);
+    await deps.queues.enqueueRoute(query.id, { replaceStale: job.recovery === true });
     return 'not-routed';
   }
   const plan = planSchema.parse(query.plan);
@@ -52,17 +52,20 @@ export async function decideQuery(deps: PipelineDeps, job: DecideJob): Promise<s
       return 'redecide';
     }
     if (query.status !== 'running') await prisma.query.update({ where: { id: query.id }, data: { status: 'running' } });
-    await deps.queues.enqueueCallsThenDecide(
+    const enqueued = await deps.queues.enqueueCallsThenDecide(
       { queryId: query.id, round: job.round + 1 },
       pending.map((call) => ({ queryId: query.id, ...call })),
-      // Only the reconciler's recovery job re-runs calls whose job failed for good: a call that keeps
-      // failing is then tried again once per stall period, not in a tight loop of decide rounds.
+      // Only the reconciler's recovery job replaces call jobs that cannot run any more (failed for
+      // good, or orphaned by a partial loss of Redis): a call that keeps failing is then tried again
+      // once per stall period, not in a tight loop of decide rounds.
       {
-        replaceFailedCalls: job.recovery === true,
+        recovery: job.recovery === true,
         servedModel: (model) => deps.callModels?.some((served) => served.id === model) === true,
       },
     );
-    return `calls:${pending.length}`;
+    // A recovery that found every requested call still queued or running under another decide job.
+    if (enqueued === 0) return 'calls-in-flight';
+    return `calls:${enqueued}`;
   }
 
   if (step.outcome === 'failed' || step.answerFrom === null || step.answer === null) {

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** A PostgreSQL server of the test's own, so it can be stopped without touching anyone else's. */
+/** A PostgreSQL server of its own (a test, the fault harness), so it can be stopped without touching anyone else's. */
 export interface PrivatePostgres {
   /** `postgresql://postgres@127.0.0.1:<port>/postgres` */
   url: string;
