@@ -23,7 +23,11 @@ export function registerBenchCommand(program: Command): void {
     .option('--workers <k>', 'worker processes', '2')
     .option('--latency-ms <ms>', 'latency of every simulated model call', '0')
     .option('--submit-concurrency <n>', 'HTTP requests in flight while submitting', '64')
-    .option('--calls-in-flight <n>', 'provider calls in flight per worker process (SWITCHYARD_MAX_CALLS_IN_FLIGHT)', '256')
+    .option(
+      '--calls-in-flight <n>',
+      'provider calls in flight per worker process (SWITCHYARD_MAX_CALLS_IN_FLIGHT)',
+      '256',
+    )
     .option('--raw-jobs <n>', 'trivial jobs of the raw BullMQ measurement', '20000')
     .option('--keep', 'keep the bench database and queue keys afterwards')
     .option('--cpu-prof <dir>', 'write V8 CPU profiles of the API and workers into this folder (node --cpu-prof)')
