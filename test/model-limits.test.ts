@@ -72,7 +72,11 @@ beforeAll(async () => {
       ],
     }),
   );
-  stack = await startStack({ SWITCHYARD_MODELS: modelsFile, SWITCHYARD_CALL_BACKOFF_MS: '100' });
+  // The queue prefix is a Redis Cluster hash tag, as the README tells cluster deployments to use.
+  stack = await startStack(
+    { SWITCHYARD_MODELS: modelsFile, SWITCHYARD_CALL_BACKOFF_MS: '100' },
+    { hashTagPrefix: true },
+  );
   await stack.startWorker();
 });
 afterAll(async () => {

@@ -59,6 +59,8 @@ export interface StackOptions {
   worker?: boolean;
   /** Postgres server to create the stack's database on (default: the test server). */
   databaseServerUrl?: string;
+  /** Wraps the queue prefix in a Redis Cluster hash tag (`{sy_e2e_…}`), as a cluster deployment does. */
+  hashTagPrefix?: boolean;
 }
 
 /**
@@ -122,7 +124,8 @@ export async function startStack(env: Record<string, string>, options: StackOpti
     prefix: 'sy_e2e',
     ...(options.databaseServerUrl === undefined ? {} : { serverUrl: options.databaseServerUrl }),
   });
-  const prefix = `sy_e2e_${randomBytes(4).toString('hex')}`;
+  const tag = `sy_e2e_${randomBytes(4).toString('hex')}`;
+  const prefix = options.hashTagPrefix ? `{${tag}}` : tag;
   const prisma = createPrismaClient({ databaseUrl: database.url, maxConnections: 1 });
   const { key: apiKey } = await createApiKey(prisma, { name: 'e2e' }).finally(() => prisma.$disconnect());
   const adminToken = randomBytes(16).toString('hex');

@@ -10,6 +10,8 @@ describe('worker environment', () => {
       SWITCHYARD_CALL_ATTEMPTS: 5,
       SWITCHYARD_ALLOW_PRIVATE_CALLBACKS: false,
       SWITCHYARD_EXIT_WITH_PARENT: false,
+      SWITCHYARD_JUDGE_AGGREGATION: 'min',
+      SWITCHYARD_MAX_CALLS_IN_FLIGHT: 256,
     });
     expect(env.SWITCHYARD_WEBHOOK_SECRET).toBeUndefined();
     expect(workerEnvSchema.parse({ SWITCHYARD_QUALITY: '0.25' }).SWITCHYARD_QUALITY).toBe(0.25);
@@ -22,12 +24,16 @@ describe('worker environment', () => {
       SWITCHYARD_QUALITY: '2',
       SWITCHYARD_CASCADE_CONCURRENCY: '0',
       SWITCHYARD_ALLOW_PRIVATE_CALLBACKS: 'yes',
+      SWITCHYARD_JUDGE_AGGREGATION: 'median',
+      SWITCHYARD_MAX_CALLS_IN_FLIGHT: '0',
     });
     expect(bad.success).toBe(false);
     const fields = bad.error?.issues.map((issue) => issue.path.join('.')).sort();
     expect(fields).toEqual([
       'SWITCHYARD_ALLOW_PRIVATE_CALLBACKS',
       'SWITCHYARD_CASCADE_CONCURRENCY',
+      'SWITCHYARD_JUDGE_AGGREGATION',
+      'SWITCHYARD_MAX_CALLS_IN_FLIGHT',
       'SWITCHYARD_QUALITY',
       'SWITCHYARD_WEBHOOK_SECRET',
     ]);

@@ -17,6 +17,8 @@ export const workerEnvSchema = z.object({
   SWITCHYARD_ROUTER_CONCURRENCY: z.coerce.number().int().positive().default(8),
   /** Decide jobs (and calls of models without a call queue) processed at once per worker process. */
   SWITCHYARD_CASCADE_CONCURRENCY: z.coerce.number().int().positive().default(16),
+  /** How the fixed cascade aggregates its LLM judge panel's verdicts into a stage's confidence. */
+  SWITCHYARD_JUDGE_AGGREGATION: z.enum(['min', 'mean', 'majority']).default('min'),
   /** Provider calls in flight per worker process, across every model (each model's own limits apply too). */
   SWITCHYARD_MAX_CALLS_IN_FLIGHT: z.coerce.number().int().positive().default(256),
   SWITCHYARD_WEBHOOK_CONCURRENCY: z.coerce.number().int().positive().default(8),

@@ -99,6 +99,7 @@ const deps = {
   planQuery: createPlanQuery({
     pool: setup.pool,
     judgePanel: setup.judgePanel,
+    judgeAggregation: env.SWITCHYARD_JUDGE_AGGREGATION,
     defaultQuality: env.SWITCHYARD_QUALITY,
     artifacts,
   }),

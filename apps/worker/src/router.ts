@@ -1,4 +1,5 @@
 import {
+  type Aggregation,
   type AnswerType,
   artifactAnswerType,
   artifactVerifier,
@@ -101,6 +102,8 @@ export function createPlanQuery(options: {
   pool: readonly string[];
   /** The LLM judge panel (registry models with the `judge` role) the fixed cascade uses for open-ended queries. */
   judgePanel?: readonly string[];
+  /** How the fixed cascade aggregates the panel's verdicts (default `min`). */
+  judgeAggregation?: Aggregation;
   defaultQuality: number | QualityPreset;
   artifacts: ArtifactSource;
 }) {
@@ -149,6 +152,7 @@ export function createPlanQuery(options: {
         models: pool,
         knob,
         ...(options.judgePanel && options.judgePanel.length > 0 ? { judgePanel: options.judgePanel } : {}),
+        ...(options.judgeAggregation === undefined ? {} : { judgeAggregation: options.judgeAggregation }),
         ...(maxCostUsd === undefined ? {} : { maxCostUsd }),
       });
       const judgeTask = judgeTaskSchema.safeParse(metadata.judgeTask);

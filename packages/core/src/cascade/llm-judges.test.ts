@@ -207,6 +207,14 @@ describe('fixed router with a judge panel', () => {
     expect(byDefault({ answerType: 'literal' }).acceptThreshold).toBe(0.95);
   });
 
+  it('aggregates the panel as configured (SWITCHYARD_JUDGE_AGGREGATION), only for the panel', () => {
+    for (const judgeAggregation of ['mean', 'majority'] as const) {
+      const router = createFixedRouter({ models: ['cheap', 'mid'], judgePanel: ['judge-a'], judgeAggregation });
+      expect(router({ answerType: 'literal' }).aggregation).toBe(judgeAggregation);
+      expect(router({ answerType: 'number' }).aggregation).toBe('mean');
+    }
+  });
+
   it('a recording plan accepts no stage: every model answers and each answer is judged by the panel', () => {
     const pass = verdict('pass', 0.99);
     const { step, observations } = run(

@@ -1,7 +1,7 @@
 import type { AnswerType } from '../answers/answer-type.js';
 import type { Plan } from '../cascade/plan.js';
 import { CoreError } from '../errors.js';
-import type { JudgeSpec } from '../judges/judge-spec.js';
+import type { Aggregation, JudgeSpec } from '../judges/judge-spec.js';
 import {
   type KnobCalibration,
   type KnobRequest,
@@ -43,6 +43,11 @@ export interface FixedRouterConfig {
    * keep the cheap agreement judges. Ignored when `judges` is given.
    */
   judgePanel?: readonly string[];
+  /**
+   * How the panel's verdicts make the stage's confidence (`SWITCHYARD_JUDGE_AGGREGATION`): `min` (the
+   * default: every judge must be confident), `mean`, or `majority`.
+   */
+  judgeAggregation?: Aggregation;
 }
 
 /**
@@ -91,7 +96,7 @@ export function createFixedRouter(config: FixedRouterConfig): Router {
       judges: llm
         ? [{ kind: 'llm', models: panel }]
         : (config.judges ?? [{ kind: 'agreement', referenceModels: [], nextStages }]),
-      aggregation: llm ? 'min' : 'mean',
+      aggregation: llm ? (config.judgeAggregation ?? 'min') : 'mean',
       acceptThreshold: config.acceptThreshold ?? (llm ? llmAcceptThresholdForQuality(resolved.quality) : 1),
       ...(config.maxCostUsd === undefined ? {} : { maxCostUsd: config.maxCostUsd }),
       setting: config.judges ? 'custom' : llm ? `${resolved.label}, llm judges` : resolved.label,

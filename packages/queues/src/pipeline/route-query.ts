@@ -1,11 +1,13 @@
 import { planSchema } from '@switchyard/core';
 import { isDatabaseUnavailable } from '@switchyard/db';
 import type { RouteJob } from '../catalog.js';
+import { decideQuery } from './decide-query.js';
 import type { PipelineDeps, QueryOptions } from './deps.js';
 import { failQuery } from './finalize-query.js';
 
 /**
- * Routes one query: asks the router for a plan, stores it, and starts the cascade (decide round 0).
+ * Routes one query: asks the router for a plan, stores it, and starts the cascade (decide round 0,
+ * run in this job right after the plan is stored).
  * Re-running it for a query already past routing only re-enqueues round 0, which is then a no-op.
  */
 export async function routeQuery(deps: PipelineDeps, job: RouteJob): Promise<void> {
@@ -50,6 +52,12 @@ export async function routeQuery(deps: PipelineDeps, job: RouteJob): Promise<voi
       data: { plan: parsed, status: 'running' },
     });
     if (planned.count === 0) return;
+    // This job stored the plan, so no decide round has run yet: round 0 runs here instead of as a
+    // job of its own (one job and one queue round trip less per query). If this job dies after
+    // the plan was stored, its retry takes the branch below.
+    await decideQuery(deps, { queryId: query.id, round: 0 });
+    return;
   }
+  // Planned before (a retried or repeated route job): round 0 as a job, a no-op if it ran already.
   await deps.queues.enqueueDecide({ queryId: query.id, round: 0 });
 }
