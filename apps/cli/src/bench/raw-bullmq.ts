@@ -14,7 +14,9 @@ export async function measureRawBullmq(
   const prefix = `sy-bench-raw-${randomBytes(4).toString('hex')}`;
   const connection = createRedisConnection(redisUrl);
   const queue = new Queue('raw', { connection, prefix });
-  const events = new QueueEvents('raw', { connection: createRedisConnection(redisUrl), prefix });
+  const eventsConnection = createRedisConnection(redisUrl);
+  const workerConnection = createRedisConnection(redisUrl);
+  const events = new QueueEvents('raw', { connection: eventsConnection, prefix });
   let completed = 0;
   let resolveDone: () => void = () => {};
   const done = new Promise<void>((resolve) => {
@@ -26,7 +28,7 @@ export async function measureRawBullmq(
       completed += 1;
       if (completed >= options.jobs) resolveDone();
     },
-    { connection: createRedisConnection(redisUrl), prefix, concurrency: options.concurrency, autorun: false },
+    { connection: workerConnection, prefix, concurrency: options.concurrency, autorun: false },
   );
   try {
     await events.waitUntilReady();
@@ -50,6 +52,7 @@ export async function measureRawBullmq(
     await events.close();
     await queue.obliterate({ force: true }).catch(() => {});
     await queue.close();
-    connection.disconnect();
+    // BullMQ leaves connections it was given open.
+    for (const client of [connection, eventsConnection, workerConnection]) client.disconnect();
   }
 }
