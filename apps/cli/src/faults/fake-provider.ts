@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sendJson, startWireServer } from '@switchyard/providers/testing';
+import { seededRandom as random } from '@switchyard/training';
 
 /** A model the fake serves, with the prices it bills at (the registry the workers load has the same). */
 export interface FakeModel {
@@ -48,18 +49,6 @@ export interface FakeProvider {
   requests: FakeRequest[];
   counts(): { requests: number; rateLimited: number; serverErrors: number; answered: number };
   close(): Promise<void>;
-}
-
-/** Deterministic draws: mulberry32. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 function share(text: string): number {

@@ -12,6 +12,7 @@ import {
   runMigrations,
 } from '@switchyard/db';
 import { type PrivatePostgres, startPrivatePostgres } from '@switchyard/db/testing';
+import { seededRandom as random } from '@switchyard/training';
 import { launch, stopProcess } from '../stack/launch-processes.js';
 import { type CallbackReceiver, startCallbackReceiver } from './callback-receiver.js';
 import { FAKE_MODELS, type FakeProvider, startFakeProvider } from './fake-provider.js';
@@ -46,17 +47,6 @@ export interface FaultReport {
 const SETTLE_TIMEOUT_MS = 180_000;
 /** Postgres outage, ms (issue 13: "stop Postgres for 10 s"). */
 const POSTGRES_OUTAGE_MS = 10_000;
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
