@@ -1,8 +1,9 @@
-import { type ApiKeyPrincipal, type Batch, type PrismaClient, remainingKeyBudgetUsd } from '@switchyard/db';
+import type { ApiKeyPrincipal, Batch, PrismaClient } from '@switchyard/db';
 import { BATCH_ENDPOINT, parseBatchId, parseFileId, renderBatch } from '@switchyard/openai-compat';
 import { cancelBatch, checkCallbackUrl, type Queues } from '@switchyard/queues';
 import { z } from 'zod';
 import { errorResponse, type HttpResult } from '../http/error-response.js';
+import { exhaustedKeyBudget } from '../http/key-budget.js';
 import { listPage, type PageQuery, parsePageQuery } from './pagination.js';
 
 export interface BatchesDeps {
@@ -78,16 +79,8 @@ export async function createBatch(deps: BatchesDeps, principal: ApiKeyPrincipal,
     const check = await checkCallbackUrl(callbackUrl, { allowPrivate: deps.allowPrivateCallbacks });
     if (!check.ok) return errorResponse(400, check.code, check.message, { param: 'metadata.callback_url' });
   }
-  if (principal.monthlyBudgetUsd !== null) {
-    const remaining = await remainingKeyBudgetUsd(deps.prisma, principal.apiKeyId);
-    if (remaining !== null && Number(remaining) <= 0) {
-      return errorResponse(
-        402,
-        'key_budget_exhausted',
-        `this API key has used its monthly budget of $${principal.monthlyBudgetUsd} (including calls in flight)`,
-      );
-    }
-  }
+  const exhausted = await exhaustedKeyBudget(deps.prisma, principal);
+  if (exhausted) return exhausted;
   const batch = await deps.prisma.batch.create({
     data: {
       apiKeyId: principal.apiKeyId,

@@ -1,4 +1,4 @@
-import { type ApiKeyPrincipal, type PrismaClient, remainingKeyBudgetUsd } from '@switchyard/db';
+import type { ApiKeyPrincipal, PrismaClient } from '@switchyard/db';
 import {
   httpStatusOfQueryError,
   parseChatRequest,
@@ -7,6 +7,7 @@ import {
 } from '@switchyard/openai-compat';
 import { answeredQueryOf, attemptsByQuery, QUERY_VIEW_SELECT, type Queues } from '@switchyard/queues';
 import { errorResponse, type HttpResult } from '../http/error-response.js';
+import { exhaustedKeyBudget } from '../http/key-budget.js';
 
 export interface ChatCompletionsDeps {
   prisma: PrismaClient;
@@ -41,16 +42,8 @@ export async function createChatCompletion(
     });
   }
   const { draft } = parsed;
-  if (principal.monthlyBudgetUsd !== null) {
-    const remaining = await remainingKeyBudgetUsd(deps.prisma, principal.apiKeyId);
-    if (remaining !== null && Number(remaining) <= 0) {
-      return errorResponse(
-        402,
-        'key_budget_exhausted',
-        `this API key has used its monthly budget of $${principal.monthlyBudgetUsd} (including calls in flight)`,
-      );
-    }
-  }
+  const exhausted = await exhaustedKeyBudget(deps.prisma, principal);
+  if (exhausted) return exhausted;
   const query = await deps.prisma.query.create({
     data: {
       prompt: draft.prompt,

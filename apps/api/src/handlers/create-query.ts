@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { answerTypeSchema, qualityPresetSchema } from '@switchyard/core';
-import { type ApiKeyPrincipal, type PrismaClient, remainingKeyBudgetUsd } from '@switchyard/db';
+import type { ApiKeyPrincipal, PrismaClient } from '@switchyard/db';
 import { checkCallbackUrl, type Queues } from '@switchyard/queues';
 import { z } from 'zod';
 import { errorResponse, type HttpResult } from '../http/error-response.js';
+import { exhaustedKeyBudget } from '../http/key-budget.js';
 
 /** The ledger stores USD with 12 decimals: a budget below one pico-dollar would be stored as 0. */
 const SMALLEST_USD = 1e-12;
@@ -109,17 +110,8 @@ export async function createQuery(
     const existing = await deps.prisma.query.findUnique({ where: { idempotencyKey } });
     if (existing) return replay(existing, requestHash);
   }
-  if (principal.monthlyBudgetUsd !== null) {
-    const remaining = await remainingKeyBudgetUsd(deps.prisma, principal.apiKeyId);
-    if (remaining !== null && Number(remaining) <= 0) {
-      return errorResponse(
-        402,
-        'key_budget_exhausted',
-        `this API key has used its monthly budget of $${principal.monthlyBudgetUsd} (including calls in flight)`,
-        { monthlyBudgetUsd: principal.monthlyBudgetUsd },
-      );
-    }
-  }
+  const exhausted = await exhaustedKeyBudget(deps.prisma, principal, { monthlyBudgetUsd: principal.monthlyBudgetUsd });
+  if (exhausted) return exhausted;
   let query: { id: string; status: string; requestHash: string | null };
   try {
     query = await deps.prisma.query.create({
