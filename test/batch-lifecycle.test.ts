@@ -209,7 +209,9 @@ describe('batches across restarts and cancels', () => {
   }, 120_000);
 
   it('expires a batch past its completion window: queued requests stop, the batch ends expired', async () => {
-    const id = await submit(Array.from({ length: 80 }, (_, index) => line(7000 + index, ' [[sim:latencyMs=40]]')));
+    // Enough lines that many are still queued when the window closes (one router job at a time): with
+    // 80, a fast pipeline sometimes finished them all before the reconciler saw the expiry.
+    const id = await submit(Array.from({ length: 300 }, (_, index) => line(7000 + index, ' [[sim:latencyMs=40]]')));
     await waitFor(id, (batch) => batch.request_counts.completed >= 1);
     await sql("UPDATE batches SET expires_at = now() - interval '1 second' WHERE id = $1", [id.replace('batch_', '')]);
     const batch = await waitFor(id, (view) => ['expired', 'completed'].includes(view.status));

@@ -62,7 +62,9 @@ export {
   listAttempts,
   listAttemptTries,
   readAttempt,
+  readAttemptByKey,
   settleAttempt,
+  settleAttemptAndRead,
   type TryCharge,
 } from './repositories/ledger.js';
 export {
@@ -73,6 +75,18 @@ export {
   LATENCY_BUCKETS_SECONDS,
 } from './repositories/ledger-metrics.js';
 export { type PipelineQuery, readDecisionState, readPipelineQuery } from './repositories/pipeline-reads.js';
+export {
+  type AcceptedQuery,
+  type BatchCountersRow,
+  claimQueryForRouting,
+  finalizeQueryRow,
+  findQueryByIdempotencyKey,
+  insertQuery,
+  markQueryRunning,
+  type NewQuery,
+  type QueryEnding,
+  storeQueryPlan,
+} from './repositories/pipeline-writes.js';
 export {
   activateRouterArtifact,
   findActiveRouterArtifact,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { answerTypeSchema, qualityPresetSchema } from '@switchyard/core';
-import type { ApiKeyPrincipal, PrismaClient } from '@switchyard/db';
+import { type ApiKeyPrincipal, findQueryByIdempotencyKey, insertQuery, type PrismaClient } from '@switchyard/db';
 import { checkCallbackUrl, type Queues } from '@switchyard/queues';
 import { z } from 'zod';
 import { errorResponse, type HttpResult } from '../http/error-response.js';
@@ -107,39 +107,29 @@ export async function createQuery(
   const idempotencyKey = idempotencyKeyHeader === undefined ? null : `${principal.apiKeyId}:${idempotencyKeyHeader}`;
 
   if (idempotencyKey !== null) {
-    const existing = await deps.prisma.query.findUnique({ where: { idempotencyKey } });
+    const existing = await findQueryByIdempotencyKey(deps.prisma, idempotencyKey);
     if (existing) return replay(existing, requestHash);
   }
   const exhausted = await exhaustedKeyBudget(deps.prisma, principal, { monthlyBudgetUsd: principal.monthlyBudgetUsd });
   if (exhausted) return exhausted;
-  let query: { id: string; status: string; requestHash: string | null };
-  try {
-    query = await deps.prisma.query.create({
-      data: {
-        prompt: request.prompt,
-        system: request.system ?? null,
-        options: {
-          ...(request.metadata === undefined ? {} : { metadata: request.metadata as object }),
-          ...(request.quality === undefined ? {} : { quality: request.quality }),
-          ...(request.targetCostUsd === undefined ? {} : { targetCostUsd: request.targetCostUsd }),
-          ...(request.router === undefined ? {} : { router: request.router }),
-        },
-        maxCostUsd: storedBudgetUsd(request.maxCostUsd ?? deps.defaultMaxCostUsd),
-        callbackUrl: request.callbackUrl ?? null,
-        apiKeyId: principal.apiKeyId,
-        idempotencyKey,
-        requestHash,
-      },
-      select: { id: true, status: true, requestHash: true },
-    });
-  } catch (error) {
-    // Two requests with one key raced; the other one created the row.
-    if ((error as { code?: string }).code === 'P2002' && idempotencyKey !== null) {
-      const existing = await deps.prisma.query.findUniqueOrThrow({ where: { idempotencyKey } });
-      return replay(existing, requestHash);
-    }
-    throw error;
-  }
+  const inserted = await insertQuery(deps.prisma, {
+    prompt: request.prompt,
+    system: request.system ?? null,
+    options: {
+      ...(request.metadata === undefined ? {} : { metadata: request.metadata as object }),
+      ...(request.quality === undefined ? {} : { quality: request.quality }),
+      ...(request.targetCostUsd === undefined ? {} : { targetCostUsd: request.targetCostUsd }),
+      ...(request.router === undefined ? {} : { router: request.router }),
+    },
+    maxCostUsd: storedBudgetUsd(request.maxCostUsd ?? deps.defaultMaxCostUsd),
+    callbackUrl: request.callbackUrl ?? null,
+    apiKeyId: principal.apiKeyId,
+    idempotencyKey,
+    requestHash,
+  });
+  // Two requests with one key raced; the other one created the row.
+  if (inserted.existing) return replay(inserted.query, requestHash);
+  const { query } = inserted;
   try {
     await deps.queues.enqueueRoute(query.id);
   } catch (error) {

@@ -1,5 +1,5 @@
 import { apiKeyLookupPrefix, generateApiKey, hashApiKey, isWellFormedApiKey, secretsEqual } from '@switchyard/auth';
-import type { PrismaClient } from '../client.js';
+import { type PrismaClient, sqlPool } from '../client.js';
 import { Prisma } from '../generated/prisma/client.js';
 
 /** The UTC month (its first day) that budgets count calls starting now in. */
@@ -122,18 +122,32 @@ export async function authenticateApiKey(
 ): Promise<ApiKeyAuthentication> {
   if (!isWellFormedApiKey(token)) return { kind: 'unknown' };
   const hash = hashApiKey(token);
-  const candidates = await prisma.apiKey.findMany({ where: { prefix: apiKeyLookupPrefix(token) } });
-  const row = candidates.find((candidate) => secretsEqual(hash, candidate.hash));
+  // Plain SQL (one round trip, no query engine): every /v1 request comes through here.
+  const { rows } = await sqlPool(prisma).query<{
+    id: string;
+    name: string;
+    hash: string;
+    rpm: number | null;
+    monthly_budget_usd: string | null;
+    revoked_at: Date | null;
+    expires_at: Date | null;
+  }>({
+    name: 'switchyard_api_keys_by_prefix',
+    text: `SELECT id, name, hash, rpm, monthly_budget_usd::text AS monthly_budget_usd, revoked_at, expires_at
+           FROM api_keys WHERE prefix = $1`,
+    values: [apiKeyLookupPrefix(token)],
+  });
+  const row = rows.find((candidate) => secretsEqual(hash, candidate.hash));
   if (!row) return { kind: 'unknown' };
-  if (row.revokedAt !== null) return { kind: 'revoked' };
-  if (row.expiresAt !== null && row.expiresAt <= now) return { kind: 'expired' };
+  if (row.revoked_at !== null) return { kind: 'revoked' };
+  if (row.expires_at !== null && row.expires_at <= now) return { kind: 'expired' };
   return {
     kind: 'ok',
     principal: {
       apiKeyId: row.id,
       name: row.name,
       rpm: row.rpm,
-      monthlyBudgetUsd: row.monthlyBudgetUsd === null ? null : row.monthlyBudgetUsd.toFixed(),
+      monthlyBudgetUsd: row.monthly_budget_usd === null ? null : new Prisma.Decimal(row.monthly_budget_usd).toFixed(),
     },
   };
 }
@@ -148,19 +162,16 @@ export async function touchApiKey(prisma: PrismaClient, apiKeyId: string, at = n
  * flight, decimal USD (may be negative only if the budget was lowered). null: the key has no budget.
  */
 export async function remainingKeyBudgetUsd(prisma: PrismaClient, apiKeyId: string): Promise<string | null> {
-  const rows = await prisma.$queryRaw<
-    { budget: Prisma.Decimal | null; spent: Prisma.Decimal | null; reserved: Prisma.Decimal | null }[]
-  >`
-    SELECT k.monthly_budget_usd AS budget, u.spent_usd AS spent, u.reserved_usd AS reserved
-    FROM api_keys k
-    LEFT JOIN api_key_usage u ON u.api_key_id = k.id AND u.month = ${CURRENT_BUDGET_MONTH}
-    WHERE k.id = ${apiKeyId}::uuid`;
-  const row = rows[0];
-  if (!row || row.budget === null) return null;
-  return new Prisma.Decimal(row.budget)
-    .minus(row.spent ?? 0)
-    .minus(row.reserved ?? 0)
-    .toFixed();
+  const { rows } = await sqlPool(prisma).query<{ remaining: string | null }>({
+    name: 'switchyard_key_remaining_by_id',
+    text: `SELECT (k.monthly_budget_usd - COALESCE(u.spent_usd, 0) - COALESCE(u.reserved_usd, 0))::text AS remaining
+           FROM api_keys k
+           LEFT JOIN api_key_usage u ON u.api_key_id = k.id AND u.month = date_trunc('month', now() AT TIME ZONE 'UTC')::date
+           WHERE k.id = $1`,
+    values: [apiKeyId],
+  });
+  const remaining = rows[0]?.remaining;
+  return remaining == null ? null : new Prisma.Decimal(remaining).toFixed();
 }
 
 function summaryOf(row: {

@@ -191,31 +191,57 @@ export async function settleAttempt(
   attemptId: string,
   settlement: AttemptSettlement,
 ): Promise<boolean> {
-  const charge = settlement.try;
   const { rows } = await sqlPool(prisma).query<{ settled: boolean }>({
     name: 'switchyard_settle_attempt',
-    text: `SELECT switchyard_settle_attempt($1, $2::"AttemptOutcome", $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17) AS settled`,
-    values: [
-      attemptId,
-      settlement.outcome,
-      charge?.id ?? null,
-      charge === undefined ? null : decimalText(charge.chargedUsd),
-      charge?.basis ?? null,
-      charge?.errorCode ?? null,
-      charge?.providerRequestId ?? null,
-      settlement.inputTokens ?? null,
-      settlement.outputTokens ?? null,
-      settlement.latencyMs ?? null,
-      settlement.providerRequestId ?? null,
-      settlement.output ?? null,
-      settlement.errorCode ?? null,
-      settlement.errorMessage ?? null,
-      settlement.score ?? null,
-      settlement.detail === undefined ? null : JSON.stringify(settlement.detail),
-      settlement.detail !== undefined,
-    ],
+    text: `SELECT switchyard_settle_attempt(${SETTLE_PARAMETERS}) AS settled`,
+    values: settleValues(attemptId, settlement),
   });
   return rows[0]?.settled === true;
+}
+
+/**
+ * {@link settleAttempt}, returning the attempt as it stands after it (settled by this call or by an
+ * earlier one): still one round trip (`switchyard_settle_and_read`, migration 20261129230000).
+ */
+export async function settleAttemptAndRead(
+  prisma: PrismaClient,
+  attemptId: string,
+  settlement: AttemptSettlement,
+): Promise<{ settled: boolean; attempt: Attempt }> {
+  const { rows } = await sqlPool(prisma).query<{ result: { settled: boolean; attempt: AttemptJson | null } }>({
+    name: 'switchyard_settle_and_read',
+    text: `SELECT switchyard_settle_and_read(${SETTLE_PARAMETERS}) AS result`,
+    values: settleValues(attemptId, settlement),
+  });
+  const result = rows[0]?.result;
+  if (result?.attempt == null) throw new Error(`settleAttemptAndRead: attempt ${attemptId} does not exist`);
+  return { settled: result.settled, attempt: attemptFromJson(result.attempt) };
+}
+
+const SETTLE_PARAMETERS =
+  '$1, $2::"AttemptOutcome", $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17';
+
+function settleValues(attemptId: string, settlement: AttemptSettlement): unknown[] {
+  const charge = settlement.try;
+  return [
+    attemptId,
+    settlement.outcome,
+    charge?.id ?? null,
+    charge === undefined ? null : decimalText(charge.chargedUsd),
+    charge?.basis ?? null,
+    charge?.errorCode ?? null,
+    charge?.providerRequestId ?? null,
+    settlement.inputTokens ?? null,
+    settlement.outputTokens ?? null,
+    settlement.latencyMs ?? null,
+    settlement.providerRequestId ?? null,
+    settlement.output ?? null,
+    settlement.errorCode ?? null,
+    settlement.errorMessage ?? null,
+    settlement.score ?? null,
+    settlement.detail === undefined ? null : JSON.stringify(settlement.detail),
+    settlement.detail !== undefined,
+  ];
 }
 
 /** The columns of an attempt as {@link attemptFromRow} reads them (money as text: exact). */
@@ -278,12 +304,36 @@ function attemptFromRow(row: AttemptRow): Attempt {
   };
 }
 
+/** An attempt as `switchyard_attempt_json` writes it: the row's columns, timestamps as ISO text. */
+export type AttemptJson = Omit<AttemptRow, 'started_at' | 'completed_at'> & {
+  started_at: string;
+  completed_at: string | null;
+};
+
+export function attemptFromJson(json: AttemptJson): Attempt {
+  return attemptFromRow({
+    ...json,
+    started_at: new Date(json.started_at),
+    completed_at: json.completed_at === null ? null : new Date(json.completed_at),
+  });
+}
+
 /** One attempt by id (null if there is none). */
 export async function readAttempt(prisma: PrismaClient, attemptId: string): Promise<Attempt | null> {
   const { rows } = await sqlPool(prisma).query<AttemptRow>({
     name: 'switchyard_read_attempt',
     text: `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE id = $1`,
     values: [attemptId],
+  });
+  return rows[0] === undefined ? null : attemptFromRow(rows[0]);
+}
+
+/** The attempt of a ledger key (null if there is none). */
+export async function readAttemptByKey(prisma: PrismaClient, key: AttemptKey): Promise<Attempt | null> {
+  const { rows } = await sqlPool(prisma).query<AttemptRow>({
+    name: 'switchyard_read_attempt_by_key',
+    text: `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE query_id = $1 AND stage = $2 AND role = $3::"AttemptRole" AND slot = $4`,
+    values: [key.queryId, key.stage, key.role, key.slot],
   });
   return rows[0] === undefined ? null : attemptFromRow(rows[0]);
 }

@@ -1,6 +1,6 @@
 import { type PrismaClient, sqlPool } from '../client.js';
 import type { Attempt } from '../generated/prisma/client.js';
-import { listAttempts } from './ledger.js';
+import { type AttemptJson, attemptFromJson } from './ledger.js';
 
 /** The fields of a query the pipeline's jobs read (one round trip, no Prisma engine). */
 export interface PipelineQuery {
@@ -47,25 +47,46 @@ export async function readPipelineQuery(prisma: PrismaClient, queryId: string): 
 }
 
 /**
- * What a decide job needs, read concurrently: the query, its attempts in ledger order, and what its
- * API key may still spend this month (null: no budgeted key).
+ * What a decide job needs, in one round trip (`switchyard_decision_state`, migration 20261129230000):
+ * the query, its attempts in ledger order, and what its API key may still spend this month (null:
+ * no budgeted key).
  */
 export async function readDecisionState(
   prisma: PrismaClient,
   queryId: string,
 ): Promise<{ query: PipelineQuery; attempts: Attempt[]; keyRemainingUsd: string | null } | null> {
-  const [query, attempts, key] = await Promise.all([
-    readPipelineQuery(prisma, queryId),
-    listAttempts(prisma, queryId),
-    sqlPool(prisma).query<{ remaining: string | null }>({
-      name: 'switchyard_read_key_remaining',
-      text: `SELECT (k.monthly_budget_usd - COALESCE(u.spent_usd, 0) - COALESCE(u.reserved_usd, 0))::text AS remaining
-             FROM queries q JOIN api_keys k ON k.id = q.api_key_id
-             LEFT JOIN api_key_usage u ON u.api_key_id = k.id AND u.month = date_trunc('month', now() AT TIME ZONE 'UTC')::date
-             WHERE q.id = $1 AND k.monthly_budget_usd IS NOT NULL`,
-      values: [queryId],
-    }),
-  ]);
-  if (query === null) return null;
-  return { query, attempts, keyRemainingUsd: key.rows[0]?.remaining ?? null };
+  const { rows } = await sqlPool(prisma).query<{
+    state: {
+      id: string;
+      prompt: string;
+      system: string | null;
+      options: unknown;
+      plan: unknown;
+      status: PipelineQuery['status'];
+      api_key_id: string | null;
+      max_cost_usd: string | null;
+      attempts: AttemptJson[];
+      key_remaining_usd: string | null;
+    } | null;
+  }>({
+    name: 'switchyard_decision_state',
+    text: 'SELECT switchyard_decision_state($1) AS state',
+    values: [queryId],
+  });
+  const state = rows[0]?.state;
+  if (state == null) return null;
+  return {
+    query: {
+      id: state.id,
+      prompt: state.prompt,
+      system: state.system,
+      options: state.options,
+      plan: state.plan,
+      status: state.status,
+      apiKeyId: state.api_key_id,
+      maxCostUsd: state.max_cost_usd,
+    },
+    attempts: state.attempts.map(attemptFromJson),
+    keyRemainingUsd: state.key_remaining_usd,
+  };
 }

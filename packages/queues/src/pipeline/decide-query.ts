@@ -1,5 +1,5 @@
 import { type CallRequest, nextCascadeStep, type Plan, planSchema } from '@switchyard/core';
-import { type Attempt, readDecisionState } from '@switchyard/db';
+import { type Attempt, markQueryRunning, readDecisionState } from '@switchyard/db';
 import type { DecideJob } from '../catalog.js';
 import { buildJudgeInput } from '../judges/judge-input.js';
 import { loadJudgePrompts } from '../judges/judge-prompts.js';
@@ -51,7 +51,7 @@ export async function decideQuery(deps: PipelineDeps, job: DecideJob): Promise<s
       await deps.queues.enqueueDecide({ queryId: query.id, round: job.round + 1 });
       return 'redecide';
     }
-    if (query.status !== 'running') await prisma.query.update({ where: { id: query.id }, data: { status: 'running' } });
+    if (query.status !== 'running') await markQueryRunning(prisma, query.id);
     const enqueued = await deps.queues.enqueueCallsThenDecide(
       { queryId: query.id, round: job.round + 1 },
       pending.map((call) => ({ queryId: query.id, ...call })),

@@ -4,9 +4,9 @@ import {
   beginAttempt,
   chargeAttemptTry,
   type Prisma,
-  readAttempt,
+  readAttemptByKey,
   readPipelineQuery,
-  settleAttempt,
+  settleAttemptAndRead,
 } from '@switchyard/db';
 import type { CallJob } from '../catalog.js';
 import { buildJudgeInput, type JudgePromptUse } from '../judges/judge-input.js';
@@ -89,9 +89,7 @@ export async function performCall(
   }
   if (query.status !== 'running') {
     // A finished query makes no more calls; a settled attempt of this key is still reported as is.
-    const settled = await prisma.attempt.findUnique({
-      where: { queryId_stage_role_slot: { queryId: job.queryId, stage: job.stage, role: job.role, slot: job.slot } },
-    });
+    const settled = await readAttemptByKey(prisma, job);
     if (settled && settled.outcome !== 'started') return attemptToObservation(settled);
     throw new RefusedJobError(`refused call job: query ${job.queryId} is ${query.status}, not running`);
   }
@@ -102,11 +100,7 @@ export async function performCall(
     input = queryGatewayInput(query);
   } else {
     const { answer } = job.input;
-    const judged = await prisma.attempt.findUnique({
-      where: {
-        queryId_stage_role_slot: { queryId: job.queryId, stage: answer.stage, role: answer.role, slot: answer.slot },
-      },
-    });
+    const judged = await readAttemptByKey(prisma, { queryId: job.queryId, ...answer });
     if (judged?.outcome !== 'succeeded' || judged.model !== answer.model || judged.output === null) {
       throw new RefusedJobError(
         `refused call job: stage ${answer.stage} ${answer.role} slot ${answer.slot} of query ${job.queryId} is not a settled answer of ${answer.model}`,
@@ -147,6 +141,7 @@ export async function performCall(
   };
 
   let result: GatewayResult | undefined;
+  let settled: Attempt | undefined;
   try {
     result = await models.generate(job.model, input, {
       ...(attemptTry.maxOutputTokens === null ? {} : { maxOutputTokens: attemptTry.maxOutputTokens }),
@@ -170,7 +165,7 @@ export async function performCall(
         ...(providerError.kind === undefined ? {} : { kind: providerError.kind }),
       });
     }
-    await settleAttempt(prisma, begun.attempt.id, {
+    ({ attempt: settled } = await settleAttemptAndRead(prisma, begun.attempt.id, {
       outcome: 'failed',
       try: { id: attemptTry.id, ...charge },
       errorCode: charge.errorCode,
@@ -180,7 +175,7 @@ export async function performCall(
         charge: charge.basis,
         ...(providerError.statusCode === undefined ? {} : { statusCode: providerError.statusCode }),
       }),
-    });
+    }));
   }
   if (result !== undefined) {
     const answered = result;
@@ -196,8 +191,8 @@ export async function performCall(
     const verdict = judgePrompt === undefined ? undefined : parseJudgeVerdict(answered.text);
     // The provider answered and charged. A failure from here on is the database's, and must not be
     // mistaken for the provider's: rethrown, the job would call (and pay) again on its next try.
-    await settleAnswered(deps, job, () =>
-      settleAttempt(prisma, begun.attempt.id, {
+    await settleAnswered(deps, job, async () => {
+      ({ attempt: settled } = await settleAttemptAndRead(prisma, begun.attempt.id, {
         outcome: 'succeeded',
         try: {
           id: attemptTry.id,
@@ -225,11 +220,10 @@ export async function performCall(
               ? { verdict: { verdict: verdict.verdict.verdict, confidence: verdict.verdict.confidence } }
               : { verdict: { malformed: verdict.reason } }),
         }),
-      }),
-    );
+      }));
+    });
   }
-  const settled = await readAttempt(prisma, begun.attempt.id);
-  if (settled === null) throw new Error(`attempt ${begun.attempt.id} vanished`);
+  if (settled === undefined) throw new Error(`attempt ${begun.attempt.id} was not settled`);
   return attemptToObservation(settled);
 }
 

@@ -1,5 +1,5 @@
 import { planSchema } from '@switchyard/core';
-import { isDatabaseUnavailable } from '@switchyard/db';
+import { claimQueryForRouting, isDatabaseUnavailable, Prisma, readPipelineQuery, storeQueryPlan } from '@switchyard/db';
 import type { RouteJob } from '../catalog.js';
 import { decideQuery } from './decide-query.js';
 import type { PipelineDeps, QueryOptions } from './deps.js';
@@ -12,7 +12,7 @@ import { failQuery } from './finalize-query.js';
  */
 export async function routeQuery(deps: PipelineDeps, job: RouteJob): Promise<void> {
   const { prisma } = deps;
-  const query = await prisma.query.findUnique({ where: { id: job.queryId } });
+  const query = await readPipelineQuery(prisma, job.queryId);
   if (!query) {
     deps.logger.warn({ queryId: job.queryId }, 'route job for a query that does not exist');
     return;
@@ -20,11 +20,7 @@ export async function routeQuery(deps: PipelineDeps, job: RouteJob): Promise<voi
   if (query.status === 'completed' || query.status === 'failed') return;
   if (query.plan === null) {
     // Guarded: a query failed meanwhile (its batch was cancelled) is never routed.
-    const claimed = await prisma.query.updateMany({
-      where: { id: query.id, status: { in: ['queued', 'routing'] } },
-      data: { status: 'routing' },
-    });
-    if (claimed.count === 0) return;
+    if (!(await claimQueryForRouting(prisma, query.id))) return;
     let plan: unknown;
     try {
       plan = await deps.planQuery({
@@ -32,7 +28,7 @@ export async function routeQuery(deps: PipelineDeps, job: RouteJob): Promise<voi
         prompt: query.prompt,
         system: query.system,
         options: (query.options ?? {}) as QueryOptions,
-        maxCostUsd: query.maxCostUsd === null ? null : query.maxCostUsd.toFixed(),
+        maxCostUsd: query.maxCostUsd === null ? null : new Prisma.Decimal(query.maxCostUsd).toFixed(),
       });
     } catch (error) {
       // A router that could not read the database (its artifact, say) is retried, not failed.
@@ -47,11 +43,7 @@ export async function routeQuery(deps: PipelineDeps, job: RouteJob): Promise<voi
       return;
     }
     const parsed = planSchema.parse(plan);
-    const planned = await prisma.query.updateMany({
-      where: { id: query.id, status: 'routing' },
-      data: { plan: parsed, status: 'running' },
-    });
-    if (planned.count === 0) return;
+    if (!(await storeQueryPlan(prisma, query.id, parsed))) return;
     // This job stored the plan, so no decide round has run yet: round 0 runs here instead of as a
     // job of its own (one job and one queue round trip less per query). If this job dies after
     // the plan was stored, its retry takes the branch below.
