@@ -196,7 +196,17 @@ describe('the openai SDK against Switchyard', () => {
       if (rows[0]?.open === '0') break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const metrics = await (await fetch(`${stack.apiUrl}/metrics`, { headers: operator })).text();
+    // Workers write queue waits to Redis once a second: read until the last second's are in.
+    const queueWaitsIn = (text: string) =>
+      ['route', 'call-sim-small', 'batch'].every((queue) =>
+        new RegExp(`^switchyard_queue_wait_seconds_count\\{queue="${queue}"\\} [1-9]`, 'm').test(text),
+      );
+    let metrics = '';
+    for (const deadline = Date.now() + 5_000; Date.now() < deadline; ) {
+      metrics = await (await fetch(`${stack.apiUrl}/metrics`, { headers: operator })).text();
+      if (queueWaitsIn(metrics)) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     const value = (pattern: RegExp) => [...metrics.matchAll(pattern)].reduce((sum, match) => sum + Number(match[1]), 0);
     const [ledger] = (
       await client.query<{ calls: string; cost: string }>(

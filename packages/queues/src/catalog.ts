@@ -25,6 +25,12 @@ export const callJobSchema = z.object({
   slot: z.number().int().nonnegative(),
   model: z.string().min(1),
   input: callInputSchema,
+  /**
+   * The decide round this call's job runs itself once the call is settled: set when the call is the
+   * only one of its round (no flow parent; one job and one flow less per round). Without it, the call
+   * is a child of its round's decide job.
+   */
+  thenDecide: z.number().int().positive().optional(),
 });
 export type CallJob = z.infer<typeof callJobSchema>;
 

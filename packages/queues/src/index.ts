@@ -35,7 +35,13 @@ export {
 export { callQueueName, type ModelCallLimits } from './limits/call-queues.js';
 export { createModelGate, type ModelGate } from './limits/model-gate.js';
 export { createSemaphore, type Semaphore } from './limits/semaphore.js';
-export { QUEUE_WAIT_BUCKETS_SECONDS, queueWaitKey, readQueueWaits, recordQueueWait } from './metrics/queue-wait.js';
+export {
+  createQueueWaitRecorder,
+  QUEUE_WAIT_BUCKETS_SECONDS,
+  type QueueWaitRecorder,
+  queueWaitKey,
+  readQueueWaits,
+} from './metrics/queue-wait.js';
 export { chargeForFailure } from './pipeline/charge-policy.js';
 export { decideQuery } from './pipeline/decide-query.js';
 export type {

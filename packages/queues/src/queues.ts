@@ -196,6 +196,18 @@ export function createQueues(settings: QueueSettings): Queues {
         }
         if (calls.length === 0) return 0;
       }
+      const [only] = calls;
+      if (only !== undefined && calls.length === 1 && !options.recovery) {
+        // The round's only call decides the next step itself (see callJobSchema's thenDecide): a
+        // plain job in its model's queue instead of a flow of two jobs.
+        const data = callJobSchema.parse({ ...only, thenDecide: parent.round });
+        const name = queueOf(data);
+        await (name === cascade.name ? cascade : callQueueByName(name)).add('call', data, {
+          ...cascadeOptions,
+          jobId: jobIds.call(data),
+        });
+        return 1;
+      }
       await flows.add({
         name: 'decide',
         queueName: QUEUE_NAMES.cascade,

@@ -1,5 +1,5 @@
 import { isDatabaseUnavailable } from '@switchyard/db';
-import { type Job, MetricsTime, type MinimalJob, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, MetricsTime, type MinimalJob, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
 import { expandBatch } from './batches/expand-batch.js';
 import { finalizeBatch } from './batches/finalize-batch.js';
 import {
@@ -14,7 +14,7 @@ import { createRedisConnection } from './connection.js';
 import { callQueueName, type ModelCallLimits } from './limits/call-queues.js';
 import { createModelGate } from './limits/model-gate.js';
 import { createSemaphore } from './limits/semaphore.js';
-import { recordQueueWait } from './metrics/queue-wait.js';
+import { createQueueWaitRecorder } from './metrics/queue-wait.js';
 import { decideQuery } from './pipeline/decide-query.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { performCall, RefusedJobError, RetryableCallError, ThrottledCallError } from './pipeline/perform-call.js';
@@ -214,6 +214,43 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
       }
     };
 
+    /**
+     * A call job, and for the only call of its round (`thenDecide`) the decide step after it. If that
+     * decide step cannot run here for good (the job's last try, or a job refused), it is enqueued as a
+     * decide job of its own, as a flow parent would have run: the plan goes on without the call.
+     * A database outage sends the whole job back to waiting (guarded); its repeat reuses the settled
+     * call (the ledger never pays twice) and decides again.
+     */
+    const callThenDecide = async (
+      job: Job,
+      owner: Worker | undefined,
+      limits: ModelCallLimits | undefined,
+      signal?: AbortSignal,
+    ) => {
+      const { queryId, thenDecide } = parse(callJobSchema, job);
+      try {
+        const result = await runCall(job, owner, limits, signal);
+        if (thenDecide !== undefined) await decideQuery(deps, { queryId, round: thenDecide });
+        return result;
+      } catch (error) {
+        const final =
+          error instanceof UnrecoverableError ||
+          (!isDatabaseUnavailable(error) &&
+            !(error instanceof RateLimitError) &&
+            job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
+        if (thenDecide !== undefined && final) {
+          await deps.queues.enqueueDecide({ queryId, round: thenDecide }).catch((enqueueError: Error) => {
+            // The reconciler finds the query stalled and recovers it.
+            deps.logger.warn(
+              { queryId, error: enqueueError.message },
+              'could not enqueue the decide step of a failed call',
+            );
+          });
+        }
+        throw error;
+      }
+    };
+
     let worker: Worker | undefined;
     worker = new Worker(
       QUEUE_NAMES.cascade,
@@ -222,7 +259,7 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
           switch (job.name) {
             // Calls of models without a queue served here (and jobs enqueued before per-model queues).
             case 'call':
-              return runCall(job, undefined, undefined, signal);
+              return callThenDecide(job, undefined, undefined, signal);
             case 'decide':
               return decideQuery(deps, parse(decideJobSchema, job));
             default:
@@ -243,7 +280,7 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
         guarded(
           async (job: Job, _token?: string, signal?: AbortSignal) => {
             if (job.name !== 'call') throw new UnrecoverableError(`unknown call queue job name ${job.name}`);
-            return runCall(job, callWorker, limits, signal);
+            return callThenDecide(job, callWorker, limits, signal);
           },
           () => callWorker,
           deps.logger,
@@ -272,11 +309,12 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
   // Queue wait: from a job's creation (or the end of its delay) to the moment a worker took it, on its
   // first try. Decide jobs are left out: they wait for their calls by design.
   const metricsRedis = createRedisConnection(redisUrl);
+  const queueWaits = createQueueWaitRecorder(metricsRedis, prefix);
   for (const worker of workers) {
     worker.on('active', (job) => {
       if (job.attemptsMade > 0 || job.name === 'decide') return;
       const readyAt = job.timestamp + (job.opts.delay ?? 0);
-      recordQueueWait(metricsRedis, prefix, worker.name, (job.processedOn ?? Date.now()) - readyAt);
+      queueWaits.record(worker.name, (job.processedOn ?? Date.now()) - readyAt);
     });
   }
   for (const worker of workers) {
@@ -295,6 +333,7 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
     async close() {
       await Promise.allSettled(workers.map((worker) => worker.close()));
       await Promise.allSettled(closers.map((close) => close()));
+      await queueWaits.close();
       metricsRedis.disconnect();
     },
   };

@@ -133,6 +133,43 @@ function startCascadeWorkers(roles: ('router' | 'cascade')[] = ['cascade']) {
   });
 }
 
+describe('a round of one call', () => {
+  it('runs as one job that decides the next step itself: no decide job, no flow', async () => {
+    useFreshQueues();
+    const queryId = await runningQuery('single call');
+    expect(await decideQuery(pipeline(), { queryId, round: 0 })).toBe('calls:1');
+    const call = await queues.cascade.getJob(jobIds.call({ queryId, stage: 0, role: 'answer', slot: 0 }));
+    expect(call?.data).toMatchObject({ queryId, stage: 0, thenDecide: 1 });
+    expect(call?.parentKey).toBeUndefined();
+    expect(await queues.cascade.getJobState(jobIds.decide(queryId, 1))).toBe('unknown');
+    startCascadeWorkers();
+    const query = await waitForStatus(queryId, 'completed');
+    expect(query.answer).toBe('42');
+    expect(await queues.cascade.getJobState(jobIds.decide(queryId, 1))).toBe('unknown');
+    expect(calls).toEqual(['single call']);
+  });
+
+  it('whose job fails for good (refused) still moves the plan on: its decide step is enqueued as a job', async () => {
+    useFreshQueues();
+    const queryId = await runningQuery('refused single call');
+    // A call the plan does not have (stage 5): refused without calling anything.
+    await queues.cascade.add(
+      'call',
+      { queryId, stage: 5, role: 'answer', slot: 0, model: 'only', input: { kind: 'query' }, thenDecide: 1 },
+      { jobId: 'refused-call', attempts: 1 },
+    );
+    startCascadeWorkers();
+    const query = await waitForStatus(queryId, 'completed');
+    expect(await queues.cascade.getJobState('refused-call')).toBe('failed');
+    expect(await queues.cascade.getJobState(jobIds.decide(queryId, 1)), 'the fallback decide job ran').toBe(
+      'completed',
+    );
+    // The decide step made the planned call (stage 0) and finished with its answer.
+    expect(query.answerModel).toBe('only');
+    expect(calls).toEqual(['refused single call']);
+  });
+});
+
 describe('recovering a stalled query', () => {
   it('replaces a call job orphaned by a partial loss of Redis keys, and the query completes with one call', async () => {
     useFreshQueues();
