@@ -74,7 +74,12 @@ export {
   type DecisionTotals,
   LATENCY_BUCKETS_SECONDS,
 } from './repositories/ledger-metrics.js';
-export { type PipelineQuery, readDecisionState, readPipelineQuery } from './repositories/pipeline-reads.js';
+export {
+  type DecisionState,
+  type PipelineQuery,
+  readDecisionState,
+  readPipelineQuery,
+} from './repositories/pipeline-reads.js';
 export {
   type AcceptedQuery,
   type BatchCountersRow,

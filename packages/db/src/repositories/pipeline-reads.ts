@@ -46,15 +46,19 @@ export async function readPipelineQuery(prisma: PrismaClient, queryId: string): 
   };
 }
 
+/** What a decide step reads: the query, its attempts in ledger order, what its key may still spend. */
+export interface DecisionState {
+  query: PipelineQuery;
+  attempts: Attempt[];
+  keyRemainingUsd: string | null;
+}
+
 /**
  * What a decide job needs, in one round trip (`switchyard_decision_state`, migration 20261129230000):
  * the query, its attempts in ledger order, and what its API key may still spend this month (null:
  * no budgeted key).
  */
-export async function readDecisionState(
-  prisma: PrismaClient,
-  queryId: string,
-): Promise<{ query: PipelineQuery; attempts: Attempt[]; keyRemainingUsd: string | null } | null> {
+export async function readDecisionState(prisma: PrismaClient, queryId: string): Promise<DecisionState | null> {
   const { rows } = await sqlPool(prisma).query<{
     state: {
       id: string;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type PrismaClient, sqlPool } from '../client.js';
+import type { PipelineQuery } from './pipeline-reads.js';
 
 /** How a query ended, as {@link finalizeQueryRow} records it. */
 export type QueryEnding =
@@ -75,16 +76,51 @@ export async function finalizeQueryRow(
 }
 
 /**
- * Claims a query for routing: queued (or routing: a retried route job) becomes routing. False when it
- * is anything else (failed meanwhile, say, because its batch was cancelled).
+ * Claims an unplanned query for routing, in one statement: queued (or routing: a retried route job)
+ * becomes routing, and the claim returns what routing and the first decision read (the query, and
+ * what its budgeted API key may still spend this month). null when the query is not there, already
+ * planned, or anything but queued/routing (failed meanwhile, say, because its batch was cancelled).
  */
-export async function claimQueryForRouting(prisma: PrismaClient, queryId: string): Promise<boolean> {
-  const { rowCount } = await sqlPool(prisma).query({
+export async function claimQueryForRouting(
+  prisma: PrismaClient,
+  queryId: string,
+): Promise<{ query: PipelineQuery; keyRemainingUsd: string | null } | null> {
+  const { rows } = await sqlPool(prisma).query<{
+    id: string;
+    prompt: string;
+    system: string | null;
+    options: unknown;
+    status: PipelineQuery['status'];
+    api_key_id: string | null;
+    max_cost_usd: string | null;
+    key_remaining_usd: string | null;
+  }>({
     name: 'switchyard_claim_routing',
-    text: `UPDATE queries SET status = 'routing', updated_at = now() WHERE id = $1 AND status IN ('queued', 'routing')`,
+    text: `UPDATE queries q SET status = 'routing', updated_at = now()
+           WHERE q.id = $1 AND q.status IN ('queued', 'routing') AND q.plan IS NULL
+           RETURNING q.id, q.prompt, q.system, q.options, q.status::text AS status, q.api_key_id,
+             q.max_cost_usd::text AS max_cost_usd,
+             (SELECT (k.monthly_budget_usd - COALESCE(u.spent_usd, 0) - COALESCE(u.reserved_usd, 0))::text
+              FROM api_keys k
+              LEFT JOIN api_key_usage u ON u.api_key_id = k.id AND u.month = date_trunc('month', now() AT TIME ZONE 'UTC')::date
+              WHERE k.id = q.api_key_id AND k.monthly_budget_usd IS NOT NULL) AS key_remaining_usd`,
     values: [queryId],
   });
-  return rowCount === 1;
+  const row = rows[0];
+  if (row === undefined) return null;
+  return {
+    query: {
+      id: row.id,
+      prompt: row.prompt,
+      system: row.system,
+      options: row.options,
+      plan: null,
+      status: row.status,
+      apiKeyId: row.api_key_id,
+      maxCostUsd: row.max_cost_usd,
+    },
+    keyRemainingUsd: row.key_remaining_usd,
+  };
 }
 
 /** Stores a routing query's plan and marks it running; false when it is no longer routing. */

@@ -1,5 +1,5 @@
 import { type CallRequest, nextCascadeStep, type Plan, planSchema } from '@switchyard/core';
-import { type Attempt, markQueryRunning, readDecisionState } from '@switchyard/db';
+import { type Attempt, type DecisionState, markQueryRunning, readDecisionState } from '@switchyard/db';
 import type { DecideJob } from '../catalog.js';
 import { buildJudgeInput } from '../judges/judge-input.js';
 import { loadJudgePrompts } from '../judges/judge-prompts.js';
@@ -12,9 +12,14 @@ import { settledObservations } from './observations.js';
  * and either enqueues the calls it wants (with the next decide step as their parent) or finalizes.
  * Everything is derived from the database, so a repeated or recovered decide job does the same thing.
  */
-export async function decideQuery(deps: PipelineDeps, job: DecideJob): Promise<string> {
+export async function decideQuery(
+  deps: PipelineDeps,
+  job: DecideJob,
+  /** The decision state when the caller has just read it (routing, right after the plan was stored). */
+  known?: DecisionState,
+): Promise<string> {
   const { prisma } = deps;
-  const state = await readDecisionState(prisma, job.queryId);
+  const state = known ?? (await readDecisionState(prisma, job.queryId));
   if (state === null) return 'missing';
   const { query, attempts, keyRemainingUsd } = state;
   if (query.status === 'completed' || query.status === 'failed') return 'already-final';
