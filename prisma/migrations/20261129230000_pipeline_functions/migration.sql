@@ -64,6 +64,8 @@ CREATE OR REPLACE FUNCTION switchyard_finalize_query(
 ) LANGUAGE plpgsql AS $$
 DECLARE
   q queries%ROWTYPE;
+  v_attempt RECORD;
+  v_try RECORD;
 BEGIN
   UPDATE queries SET
     status = p_status,
@@ -82,6 +84,23 @@ BEGIN
     RETURN;
   END IF;
   ended := true;
+  -- A call still started belongs to a job that is gone for good (killed more often than its queue
+  -- retries, or its Redis keys lost): its reserved tries are charged their reservation (the provider
+  -- may have billed them) and it is settled failed, so an ended query holds no open reservation and
+  -- its total covers every request made. A live call job that settles later changes nothing.
+  IF EXISTS (SELECT 1 FROM attempts WHERE query_id = p_query AND outcome = 'started') THEN
+    FOR v_attempt IN SELECT id FROM attempts WHERE query_id = p_query AND outcome = 'started' LOOP
+      FOR v_try IN SELECT id FROM attempt_tries WHERE attempt_id = v_attempt.id AND state = 'reserved' LOOP
+        PERFORM switchyard_charge_try(v_try.id, NULL, 'interrupted', 'interrupted', NULL);
+      END LOOP;
+      UPDATE attempts SET outcome = 'failed', error_code = 'interrupted',
+        error_message = 'the query ended while this call was unsettled (its job was lost); charged its reservation',
+        completed_at = now()
+      WHERE id = v_attempt.id;
+      PERFORM switchyard_refresh_costs(p_query, v_attempt.id);
+    END LOOP;
+    SELECT * INTO q FROM queries WHERE id = p_query;
+  END IF;
   IF q.batch_id IS NOT NULL THEN
     UPDATE batches b SET
       completed_count = b.completed_count + CASE WHEN p_status = 'completed' THEN 1 ELSE 0 END,

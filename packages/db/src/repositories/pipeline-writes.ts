@@ -23,6 +23,10 @@ export interface BatchCountersRow {
  * final status with its answer or error and outcome, one more completed/failed on its batch, and the
  * callback delivery it owes (if it has a callback URL; its payload carries the query's final cost).
  * Only the first ending counts: a query already completed or failed is left alone (`ended: false`).
+ * A call of the query still `started` then belongs to a job that is gone for good (a live call job's
+ * decide step never runs before it settles): its reserved tries are charged their reservation
+ * (`interrupted`: the provider may have billed them) and it is settled failed, so an ended query holds
+ * no open reservation, on itself or on its API key's month.
  */
 export async function finalizeQueryRow(
   prisma: PrismaClient,

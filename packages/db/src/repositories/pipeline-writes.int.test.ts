@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPrismaClient, type PrismaClient } from '../client.js';
+import { createTestDatabase, type TestDatabase } from '../testing/index.js';
+import { beginAttempt, settleAttempt } from './ledger.js';
+import { readDecisionState } from './pipeline-reads.js';
+import { claimQueryForRouting, finalizeQueryRow, insertQuery, storeQueryPlan } from './pipeline-writes.js';
+
+let database: TestDatabase;
+let prisma: PrismaClient;
+
+beforeAll(async () => {
+  database = await createTestDatabase({ prefix: 'sy_pipeline_writes' });
+  prisma = createPrismaClient({ databaseUrl: database.url, maxConnections: 4 });
+});
+afterAll(async () => {
+  await prisma?.$disconnect();
+  await database?.drop();
+});
+
+const fixed = (worstCaseUsd: string) => ({
+  model: 'm',
+  provider: 'sim',
+  pricing: { kind: 'fixed' as const, worstCaseUsd },
+});
+const newQuery = (overrides: Partial<Parameters<typeof insertQuery>[1]> = {}) => ({
+  prompt: 'p',
+  system: null,
+  options: {},
+  maxCostUsd: '0.050000000000',
+  callbackUrl: null,
+  apiKeyId: null,
+  idempotencyKey: null,
+  requestHash: null,
+  ...overrides,
+});
+
+describe('pipeline writes', () => {
+  it('inserts a query once per idempotency key, returning the first one to a second insert', async () => {
+    const first = await insertQuery(prisma, newQuery({ idempotencyKey: 'k:1', requestHash: 'h1' }));
+    expect(first).toMatchObject({ existing: false, query: { status: 'queued', requestHash: 'h1' } });
+    const again = await insertQuery(prisma, newQuery({ idempotencyKey: 'k:1', requestHash: 'h2' }));
+    expect(again).toEqual({ existing: true, query: first.query });
+    const other = await insertQuery(prisma, newQuery());
+    expect(other.query.id).not.toBe(first.query.id);
+  });
+
+  it('claims an unplanned query for routing once it is planned no more, and returns what routing reads', async () => {
+    const { query } = await insertQuery(prisma, newQuery({ prompt: 'route me' }));
+    const claimed = await claimQueryForRouting(prisma, query.id);
+    expect(claimed).toMatchObject({
+      query: { id: query.id, prompt: 'route me', status: 'routing', plan: null, maxCostUsd: '0.050000000000' },
+      keyRemainingUsd: null,
+    });
+    expect(await storeQueryPlan(prisma, query.id, { stages: [] })).toBe(true);
+    expect(await claimQueryForRouting(prisma, query.id), 'planned: not claimed again').toBeNull();
+    expect(await storeQueryPlan(prisma, query.id, { stages: [1] }), 'no longer routing').toBe(false);
+    expect((await readDecisionState(prisma, query.id))?.query).toMatchObject({
+      status: 'running',
+      plan: { stages: [] },
+    });
+  });
+
+  it('ends a query once with its callback; a call left started is charged its reservation and settled failed', async () => {
+    const { query } = await insertQuery(prisma, newQuery({ callbackUrl: 'https://example.com/hook' }));
+    await prisma.query.update({ where: { id: query.id }, data: { status: 'running' } });
+    const answered = await beginAttempt(
+      prisma,
+      { queryId: query.id, stage: 0, role: 'answer', slot: 0 },
+      fixed('0.002'),
+    );
+    if (answered.kind !== 'proceed') throw new Error('expected proceed');
+    await settleAttempt(prisma, answered.attempt.id, {
+      outcome: 'succeeded',
+      try: { id: answered.try.id, chargedUsd: '0.0015', basis: 'usage' },
+      output: '42',
+    });
+    // A second call whose job died for good: begun (reserved) and never settled.
+    const lost = await beginAttempt(prisma, { queryId: query.id, stage: 0, role: 'judge', slot: 0 }, fixed('0.003'));
+    if (lost.kind !== 'proceed') throw new Error('expected proceed');
+
+    const ending = {
+      status: 'completed' as const,
+      answer: '42',
+      answerModel: 'm',
+      outcome: { outcome: 'accepted' },
+      event: 'query.completed',
+    };
+    const ended = await finalizeQueryRow(prisma, query.id, ending);
+    expect(ended).toMatchObject({ ended: true, batch: null });
+    expect(ended.deliveryId).not.toBeNull();
+
+    const row = await prisma.query.findUniqueOrThrow({ where: { id: query.id } });
+    expect([row.status, row.answer, row.answerModel]).toEqual(['completed', '42', 'm']);
+    expect(row.totalCostUsd.toFixed()).toBe('0.0045');
+    expect(row.reservedCostUsd.toFixed()).toBe('0');
+    const attempt = await prisma.attempt.findUniqueOrThrow({
+      where: { id: lost.attempt.id },
+      include: { providerTries: true },
+    });
+    expect([attempt.outcome, attempt.errorCode, attempt.costUsd?.toFixed()]).toEqual([
+      'failed',
+      'interrupted',
+      '0.003',
+    ]);
+    expect(attempt.providerTries.map((t) => [t.state, t.chargeBasis])).toEqual([['charged', 'interrupted']]);
+
+    const delivery = await prisma.webhookDelivery.findUniqueOrThrow({ where: { id: ended.deliveryId as string } });
+    expect(delivery.payload).toEqual({
+      event: 'query.completed',
+      query: { id: query.id, status: 'completed', answer: '42', model: 'm', costUsd: '0.0045', error: null },
+    });
+    // Only the first ending counts.
+    const failed = { status: 'failed' as const, errorCode: 'x', errorMessage: 'y', outcome: {}, event: 'query.failed' };
+    expect(await finalizeQueryRow(prisma, query.id, failed)).toEqual({ ended: false, deliveryId: null, batch: null });
+    expect((await prisma.query.findUniqueOrThrow({ where: { id: query.id } })).status).toBe('completed');
+  });
+});
