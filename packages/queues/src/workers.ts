@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from '@switchyard/db';
+import { type DecisionState, isDatabaseUnavailable } from '@switchyard/db';
 import { type Job, MetricsTime, type MinimalJob, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
 import { expandBatch } from './batches/expand-batch.js';
 import { finalizeBatch } from './batches/finalize-batch.js';
@@ -165,12 +165,14 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
       owner: Worker | undefined,
       limits: ModelCallLimits | undefined,
       signal?: AbortSignal,
+      onDecisionState?: (state: DecisionState) => void,
     ) => {
       const release = await callSlots.acquire();
       try {
         const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         const observation = await performCall(deps, parse(callJobSchema, job), {
           lastTry,
+          ...(onDecisionState ? { onDecisionState } : {}),
           ...(signal ? { signal } : {}),
           ...(limits === undefined
             ? {}
@@ -229,8 +231,19 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
     ) => {
       const { queryId, thenDecide } = parse(callJobSchema, job);
       try {
-        const result = await runCall(job, owner, limits, signal);
-        if (thenDecide !== undefined) await decideQuery(deps, { queryId, round: thenDecide });
+        let state: DecisionState | undefined;
+        const result = await runCall(
+          job,
+          owner,
+          limits,
+          signal,
+          thenDecide === undefined
+            ? undefined
+            : (settled) => {
+                state = settled;
+              },
+        );
+        if (thenDecide !== undefined) await decideQuery(deps, { queryId, round: thenDecide }, state);
         return result;
       } catch (error) {
         const final =

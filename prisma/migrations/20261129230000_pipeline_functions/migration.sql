@@ -3,21 +3,29 @@
 -- Semantics are those documented where packages/db calls them (repositories/pipeline-writes.ts).
 
 -- Settles an attempt (switchyard_settle_attempt) and returns it with the flag, as JSON: the call job
--- reports the settled attempt without reading it again.
+-- reports the settled attempt without reading it again. With p_with_state, also the query's decision
+-- state after the settlement (switchyard_decision_state): the only call of a round decides next on it.
 CREATE OR REPLACE FUNCTION switchyard_settle_and_read(
   p_attempt uuid, p_outcome "AttemptOutcome",
   p_try uuid, p_charged numeric, p_basis text, p_try_error_code text, p_try_request_id text,
   p_input_tokens integer, p_output_tokens integer, p_latency_ms integer, p_provider_request_id text,
-  p_output text, p_error_code text, p_error_message text, p_score double precision, p_detail jsonb, p_set_detail boolean
+  p_output text, p_error_code text, p_error_message text, p_score double precision, p_detail jsonb, p_set_detail boolean,
+  p_with_state boolean
 ) RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
   v_settled boolean;
+  v_attempt json;
 BEGIN
   v_settled := switchyard_settle_attempt(
     p_attempt, p_outcome, p_try, p_charged, p_basis, p_try_error_code, p_try_request_id,
     p_input_tokens, p_output_tokens, p_latency_ms, p_provider_request_id,
     p_output, p_error_code, p_error_message, p_score, p_detail, p_set_detail);
-  RETURN json_build_object('settled', v_settled, 'attempt', (SELECT switchyard_attempt_json(a) FROM attempts a WHERE a.id = p_attempt));
+  SELECT switchyard_attempt_json(a) INTO v_attempt FROM attempts a WHERE a.id = p_attempt;
+  IF p_with_state THEN
+    RETURN json_build_object('settled', v_settled, 'attempt', v_attempt,
+      'state', switchyard_decision_state((v_attempt->>'query_id')::uuid));
+  END IF;
+  RETURN json_build_object('settled', v_settled, 'attempt', v_attempt);
 END;
 $$;
 

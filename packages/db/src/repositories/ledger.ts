@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type PrismaClient, sqlPool } from '../client.js';
 import type { Attempt } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
+import { type DecisionState, type DecisionStateJson, decisionStateFromJson } from './pipeline-reads.js';
 
 /** The ledger key of one call: unique per query. */
 export interface AttemptKey {
@@ -201,21 +202,29 @@ export async function settleAttempt(
 
 /**
  * {@link settleAttempt}, returning the attempt as it stands after it (settled by this call or by an
- * earlier one): still one round trip (`switchyard_settle_and_read`, migration 20261129230000).
+ * earlier one) and, `withState`, its query's decision state after it: still one round trip
+ * (`switchyard_settle_and_read`, migration 20261129230000).
  */
 export async function settleAttemptAndRead(
   prisma: PrismaClient,
   attemptId: string,
   settlement: AttemptSettlement,
-): Promise<{ settled: boolean; attempt: Attempt }> {
-  const { rows } = await sqlPool(prisma).query<{ result: { settled: boolean; attempt: AttemptJson | null } }>({
+  options: { withState?: boolean } = {},
+): Promise<{ settled: boolean; attempt: Attempt; state?: DecisionState }> {
+  const { rows } = await sqlPool(prisma).query<{
+    result: { settled: boolean; attempt: AttemptJson | null; state?: DecisionStateJson | null };
+  }>({
     name: 'switchyard_settle_and_read',
-    text: `SELECT switchyard_settle_and_read(${SETTLE_PARAMETERS}) AS result`,
-    values: settleValues(attemptId, settlement),
+    text: `SELECT switchyard_settle_and_read(${SETTLE_PARAMETERS}, $18) AS result`,
+    values: [...settleValues(attemptId, settlement), options.withState === true],
   });
   const result = rows[0]?.result;
   if (result?.attempt == null) throw new Error(`settleAttemptAndRead: attempt ${attemptId} does not exist`);
-  return { settled: result.settled, attempt: attemptFromJson(result.attempt) };
+  return {
+    settled: result.settled,
+    attempt: attemptFromJson(result.attempt),
+    ...(result.state == null ? {} : { state: decisionStateFromJson(result.state) }),
+  };
 }
 
 const SETTLE_PARAMETERS =

@@ -59,26 +59,30 @@ export interface DecisionState {
  * no budgeted key).
  */
 export async function readDecisionState(prisma: PrismaClient, queryId: string): Promise<DecisionState | null> {
-  const { rows } = await sqlPool(prisma).query<{
-    state: {
-      id: string;
-      prompt: string;
-      system: string | null;
-      options: unknown;
-      plan: unknown;
-      status: PipelineQuery['status'];
-      api_key_id: string | null;
-      max_cost_usd: string | null;
-      attempts: AttemptJson[];
-      key_remaining_usd: string | null;
-    } | null;
-  }>({
+  const { rows } = await sqlPool(prisma).query<{ state: DecisionStateJson | null }>({
     name: 'switchyard_decision_state',
     text: 'SELECT switchyard_decision_state($1) AS state',
     values: [queryId],
   });
   const state = rows[0]?.state;
-  if (state == null) return null;
+  return state == null ? null : decisionStateFromJson(state);
+}
+
+/** `switchyard_decision_state`'s JSON. */
+export interface DecisionStateJson {
+  id: string;
+  prompt: string;
+  system: string | null;
+  options: unknown;
+  plan: unknown;
+  status: PipelineQuery['status'];
+  api_key_id: string | null;
+  max_cost_usd: string | null;
+  attempts: AttemptJson[];
+  key_remaining_usd: string | null;
+}
+
+export function decisionStateFromJson(state: DecisionStateJson): DecisionState {
   return {
     query: {
       id: state.id,

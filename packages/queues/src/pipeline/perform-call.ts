@@ -3,6 +3,7 @@ import {
   type Attempt,
   beginAttempt,
   chargeAttemptTry,
+  type DecisionState,
   type Prisma,
   readAttemptByKey,
   readPipelineQuery,
@@ -76,6 +77,12 @@ export async function performCall(
      * output limit); throws ThrottledCallError when the model's tokens-per-minute limit says wait.
      */
     admit?: (tokens: number) => Promise<void>;
+    /**
+     * Receives the query's decision state read in the same round trip as the settlement (the job's
+     * `thenDecide` step uses it instead of reading it again). Not called when the call was not settled
+     * by this job.
+     */
+    onDecisionState?: (state: DecisionState) => void;
   },
 ): Promise<CallObservation> {
   const { prisma, models } = deps;
@@ -142,6 +149,8 @@ export async function performCall(
 
   let result: GatewayResult | undefined;
   let settled: Attempt | undefined;
+  let state: DecisionState | undefined;
+  const withState = options.onDecisionState !== undefined;
   try {
     result = await models.generate(job.model, input, {
       ...(attemptTry.maxOutputTokens === null ? {} : { maxOutputTokens: attemptTry.maxOutputTokens }),
@@ -165,17 +174,22 @@ export async function performCall(
         ...(providerError.kind === undefined ? {} : { kind: providerError.kind }),
       });
     }
-    ({ attempt: settled } = await settleAttemptAndRead(prisma, begun.attempt.id, {
-      outcome: 'failed',
-      try: { id: attemptTry.id, ...charge },
-      errorCode: charge.errorCode,
-      errorMessage: (error as Error).message,
-      detail: toJson({
-        ...detailBase,
-        charge: charge.basis,
-        ...(providerError.statusCode === undefined ? {} : { statusCode: providerError.statusCode }),
-      }),
-    }));
+    ({ attempt: settled, state } = await settleAttemptAndRead(
+      prisma,
+      begun.attempt.id,
+      {
+        outcome: 'failed',
+        try: { id: attemptTry.id, ...charge },
+        errorCode: charge.errorCode,
+        errorMessage: (error as Error).message,
+        detail: toJson({
+          ...detailBase,
+          charge: charge.basis,
+          ...(providerError.statusCode === undefined ? {} : { statusCode: providerError.statusCode }),
+        }),
+      },
+      { withState },
+    ));
   }
   if (result !== undefined) {
     const answered = result;
@@ -192,38 +206,44 @@ export async function performCall(
     // The provider answered and charged. A failure from here on is the database's, and must not be
     // mistaken for the provider's: rethrown, the job would call (and pay) again on its next try.
     await settleAnswered(deps, job, async () => {
-      ({ attempt: settled } = await settleAttemptAndRead(prisma, begun.attempt.id, {
-        outcome: 'succeeded',
-        try: {
-          id: attemptTry.id,
-          chargedUsd,
-          basis: answered.costUsd === null ? 'reservation' : 'usage',
+      ({ attempt: settled, state } = await settleAttemptAndRead(
+        prisma,
+        begun.attempt.id,
+        {
+          outcome: 'succeeded',
+          try: {
+            id: attemptTry.id,
+            chargedUsd,
+            basis: answered.costUsd === null ? 'reservation' : 'usage',
+            providerRequestId: answered.providerRequestId,
+          },
+          inputTokens: answered.inputTokens,
+          outputTokens: answered.outputTokens,
+          latencyMs: answered.latencyMs,
           providerRequestId: answered.providerRequestId,
+          output: answered.text,
+          ...(verdict?.ok ? { score: verdictScore(verdict.verdict) } : {}),
+          detail: toJson({
+            ...detailBase,
+            finishReason: answered.finishReason,
+            finish: answered.finish,
+            warnings: answered.warnings,
+            simulated: answered.simulated,
+            ...(answered.costUsd === null ? { costUnknown: true } : {}),
+            ...(overReservation ? { overReservation: true } : {}),
+            ...(verdict === undefined
+              ? {}
+              : verdict.ok
+                ? { verdict: { verdict: verdict.verdict.verdict, confidence: verdict.verdict.confidence } }
+                : { verdict: { malformed: verdict.reason } }),
+          }),
         },
-        inputTokens: answered.inputTokens,
-        outputTokens: answered.outputTokens,
-        latencyMs: answered.latencyMs,
-        providerRequestId: answered.providerRequestId,
-        output: answered.text,
-        ...(verdict?.ok ? { score: verdictScore(verdict.verdict) } : {}),
-        detail: toJson({
-          ...detailBase,
-          finishReason: answered.finishReason,
-          finish: answered.finish,
-          warnings: answered.warnings,
-          simulated: answered.simulated,
-          ...(answered.costUsd === null ? { costUnknown: true } : {}),
-          ...(overReservation ? { overReservation: true } : {}),
-          ...(verdict === undefined
-            ? {}
-            : verdict.ok
-              ? { verdict: { verdict: verdict.verdict.verdict, confidence: verdict.verdict.confidence } }
-              : { verdict: { malformed: verdict.reason } }),
-        }),
-      }));
+        { withState },
+      ));
     });
   }
   if (settled === undefined) throw new Error(`attempt ${begun.attempt.id} was not settled`);
+  if (state !== undefined) options.onDecisionState?.(state);
   return attemptToObservation(settled);
 }
 
