@@ -163,6 +163,16 @@ describe('the openai SDK against Switchyard', () => {
     expect((preset as InstanceType<typeof OpenAI.APIError>).message).toContain('switchyard/economy');
   });
 
+  it('lists and retrieves what `model` may name: switchyard, its presets and the pool the workers serve', async () => {
+    const ids: string[] = [];
+    for await (const model of client.models.list()) ids.push(model.id);
+    expect(ids).toEqual(expect.arrayContaining(['switchyard', 'switchyard/match', 'sim-small', 'sim-frontier']));
+    expect((await client.models.retrieve('switchyard/economy')).owned_by).toBe('switchyard');
+    expect((await client.models.retrieve('sim-small')).object).toBe('model');
+    const unknown = await client.models.retrieve('gpt-nonexistent').catch((error: unknown) => error);
+    expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
   it('pages through batches with the SDK’s cursor pagination', async () => {
     const file = await client.files.create({
       file: await toFile(Buffer.from(`${requestLine('only', 'What is 1 + 2?')}\n`), 'one.jsonl'),

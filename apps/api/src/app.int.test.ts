@@ -260,6 +260,47 @@ describe('bad input answers 4xx with a code, and the server stays healthy', () =
   });
 });
 
+describe('GET /v1/models', () => {
+  it('lists switchyard, its presets and the models the workers serve; retrieves one by id; 404s an unknown one', async () => {
+    expect((await call('/v1/models')).status, 'authenticated like every /v1 route').toBe(401);
+    await queues.configureCallQueues([
+      { id: 'gpt-4o', concurrency: null, rpm: null, tpm: null },
+      { id: 'meta/llama-3-70b', concurrency: 4, rpm: null, tpm: null },
+    ]);
+    const list = await call('/v1/models', { headers: bearer(keyA) });
+    expect(list.status).toBe(200);
+    expect(list.body.object).toBe('list');
+    const data = list.body.data as { id: string; object: string; created: number; owned_by: string }[];
+    expect(data.map((model) => model.id)).toEqual([
+      'switchyard',
+      'switchyard/economy',
+      'switchyard/balanced',
+      'switchyard/match',
+      'switchyard/max',
+      'gpt-4o',
+      'meta/llama-3-70b',
+    ]);
+    for (const model of data) {
+      expect(model.object).toBe('model');
+      expect(model.created).toBeGreaterThan(1_700_000_000);
+    }
+    expect(data.find((model) => model.id === 'gpt-4o')?.owned_by).toBe('pool');
+
+    // A worker started later does not move the date a model was first served.
+    const created = data.find((model) => model.id === 'gpt-4o')?.created;
+    await queues.configureCallQueues([{ id: 'gpt-4o', concurrency: 2, rpm: null, tpm: null }]);
+    const one = await call('/v1/models/gpt-4o', { headers: bearer(keyB) });
+    expect(one).toMatchObject({ status: 200, body: { id: 'gpt-4o', object: 'model', created } });
+    // Ids with a slash: encoded (what the SDKs send) or not.
+    expect((await call('/v1/models/switchyard%2Feconomy', { headers: bearer(keyA) })).body.id).toBe(
+      'switchyard/economy',
+    );
+    expect((await call('/v1/models/meta/llama-3-70b', { headers: bearer(keyA) })).body.id).toBe('meta/llama-3-70b');
+    const unknown = await call('/v1/models/gpt-nonexistent', { headers: bearer(keyA) });
+    expect([unknown.status, errorCode(unknown)]).toEqual([404, 'model_not_found']);
+  });
+});
+
 describe('the operator surface', () => {
   it('requires the operator token for the dashboard and /metrics (bearer, or basic with any user)', async () => {
     for (const path of ['/metrics', '/admin/queues', '/admin/queues/api/queues']) {

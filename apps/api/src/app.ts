@@ -8,6 +8,7 @@ import { createChatCompletion } from './handlers/chat-completions.js';
 import { createQuery } from './handlers/create-query.js';
 import { deleteFile, fileContent, getFile, listFiles, uploadFile } from './handlers/files.js';
 import { getQuery } from './handlers/get-query.js';
+import { getModel, listModels } from './handlers/models.js';
 import { recordFeedback } from './handlers/query-feedback.js';
 import { createAuthenticate } from './http/authenticate.js';
 import { errorResponse, sendResult } from './http/error-response.js';
@@ -83,6 +84,18 @@ export function createApp(deps: ApiDeps): Express {
   });
   v1.post('/queries/:id/feedback', ...json, async (request, response) => {
     sendResult(response, await recordFeedback(deps, principalOf(response), request.params.id as string, request.body));
+  });
+
+  v1.get('/models', async (_request, response) => {
+    sendResult(response, await listModels(deps));
+  });
+  // An id with a slash (switchyard/economy, or a pool id like org/model) arrives encoded (the SDKs)
+  // or not (curl).
+  v1.get('/models/:id', async (request, response) => {
+    sendResult(response, await getModel(deps, request.params.id as string));
+  });
+  v1.get('/models/:owner/:name', async (request, response) => {
+    sendResult(response, await getModel(deps, `${request.params.owner}/${request.params.name}`));
   });
 
   v1.post('/chat/completions', ...json, async (request, response) => {

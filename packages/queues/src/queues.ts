@@ -15,7 +15,7 @@ import {
   webhookJobSchema,
 } from './catalog.js';
 import { createRedisConnection } from './connection.js';
-import { callQueueName, callQueueRegistryKey, type ModelCallLimits } from './limits/call-queues.js';
+import { callQueueName, callQueueRegistryKey, type ModelCallLimits, servedModelsKey } from './limits/call-queues.js';
 
 export interface QueueSettings {
   redisUrl: string;
@@ -58,6 +58,11 @@ export interface Queues {
   configureCallQueues(models: readonly ModelCallLimits[]): Promise<void>;
   /** Every call queue any worker has served on this prefix. */
   listCallQueues(): Promise<Queue[]>;
+  /**
+   * The model ids worker processes serve (their registries, as configureCallQueues recorded them),
+   * sorted, with the unix time a worker first served each (`GET /v1/models`).
+   */
+  listServedModels(): Promise<{ id: string; created: number }[]>;
   enqueueRoute(queryId: string, options?: ReplaceOptions): Promise<void>;
   /** Route jobs of many queries in one round trip (a batch's chunk). */
   enqueueRoutes(queryIds: readonly string[]): Promise<void>;
@@ -142,7 +147,18 @@ export function createQueues(settings: QueueSettings): Queues {
         if (model.rpm === null) await queue.removeGlobalRateLimit();
         else await queue.setGlobalRateLimit(model.rpm, 60_000);
       }
-      if (models.length > 0) await connection.sadd(registryKey, ...models.map((model) => callQueueName(model.id)));
+      if (models.length > 0) {
+        const created = Math.floor(Date.now() / 1000);
+        const write = connection.multi().sadd(registryKey, ...models.map((model) => callQueueName(model.id)));
+        for (const model of models) write.hsetnx(servedModelsKey(full.prefix), model.id, String(created));
+        await write.exec();
+      }
+    },
+    async listServedModels() {
+      const served = await connection.hgetall(servedModelsKey(full.prefix));
+      return Object.entries(served)
+        .map(([id, created]) => ({ id, created: Number(created) }))
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
     async listCallQueues() {
       const names = await connection.smembers(registryKey);

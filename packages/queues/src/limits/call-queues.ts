@@ -12,6 +12,11 @@ export function callQueueName(modelId: string): string {
   return `call-${safe}-${createHash('sha256').update(modelId).digest('hex').slice(0, 8)}`;
 }
 
+/** The Redis hash of the model ids workers serve: id → unix seconds when a worker first served it. */
+export function servedModelsKey(prefix: string): string {
+  return `${prefix}:switchyard:served-models`;
+}
+
 /** The Redis set (under the deployment's prefix) naming every call queue a worker has served. */
 export function callQueueRegistryKey(prefix: string): string {
   return `${prefix}:switchyard:call-queues`;
