@@ -298,6 +298,14 @@ describe('GET /v1/models', () => {
     expect((await call('/v1/models/meta/llama-3-70b', { headers: bearer(keyA) })).body.id).toBe('meta/llama-3-70b');
     const unknown = await call('/v1/models/gpt-nonexistent', { headers: bearer(keyA) });
     expect([unknown.status, errorCode(unknown)]).toEqual([404, 'model_not_found']);
+    // Hostile ids: a malformed escape, a huge id (not echoed whole), a prototype name.
+    const malformed = await call('/v1/models/%E0%A4%A', { headers: bearer(keyA) });
+    expect([malformed.status, errorCode(malformed)]).toEqual([400, 'invalid_path']);
+    const huge = await call(`/v1/models/${'m'.repeat(5000)}`, { headers: bearer(keyA) });
+    expect([huge.status, errorCode(huge)]).toEqual([404, 'model_not_found']);
+    expect(JSON.stringify(huge.body).length).toBeLessThan(1_000);
+    const proto = await call('/v1/models/__proto__', { headers: bearer(keyA) });
+    expect([proto.status, errorCode(proto)]).toEqual([404, 'model_not_found']);
   });
 });
 
