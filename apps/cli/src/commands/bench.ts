@@ -11,6 +11,11 @@ function positiveInteger(name: string, value: string, max: number): number {
   return number;
 }
 
+function submitMode(value: string): 'queries' | 'batch' {
+  if (value === 'queries' || value === 'batch') return value;
+  throw new Error(`--submit must be queries or batch; got ${JSON.stringify(value)}`);
+}
+
 /**
  * `switchyard bench`: throughput of the whole distributed pipeline on the sim pool against raw BullMQ
  * on the same Redis. Prints progress on stderr and one JSON line on stdout (the numbers).
@@ -23,6 +28,11 @@ export function registerBenchCommand(program: Command): void {
     .option('--workers <k>', 'worker processes', '2')
     .option('--latency-ms <ms>', 'latency of every simulated model call', '0')
     .option('--submit-concurrency <n>', 'HTTP requests in flight while submitting', '64')
+    .option(
+      '--submit <how>',
+      'queries: one POST /v1/queries each; batch: one JSONL file and one /v1/batches',
+      'queries',
+    )
     .option(
       '--calls-in-flight <n>',
       'provider calls in flight per worker process (SWITCHYARD_MAX_CALLS_IN_FLIGHT)',
@@ -37,6 +47,7 @@ export function registerBenchCommand(program: Command): void {
         workers: string;
         latencyMs: string;
         submitConcurrency: string;
+        submit: string;
         callsInFlight: string;
         rawJobs: string;
         keep?: boolean;
@@ -47,6 +58,7 @@ export function registerBenchCommand(program: Command): void {
           workers: number;
           latencyMs: number;
           submitConcurrency: number;
+          submit: 'queries' | 'batch';
           callsInFlight: number;
           rawJobs: number;
         };
@@ -56,6 +68,7 @@ export function registerBenchCommand(program: Command): void {
             workers: positiveInteger('--workers', options.workers, 64),
             latencyMs: options.latencyMs === '0' ? 0 : positiveInteger('--latency-ms', options.latencyMs, 600_000),
             submitConcurrency: positiveInteger('--submit-concurrency', options.submitConcurrency, 10_000),
+            submit: submitMode(options.submit),
             callsInFlight: positiveInteger('--calls-in-flight', options.callsInFlight, 100_000),
             rawJobs: positiveInteger('--raw-jobs', options.rawJobs, 10_000_000),
           };
