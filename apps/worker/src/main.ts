@@ -23,6 +23,15 @@ import { createArtifactSource, createPlanQuery, createVerifierFor } from './rout
 const env = readWorkerEnv();
 const logger = pino({ level: env.LOG_LEVEL, base: { app: 'worker' } });
 
+// Started by a launcher (pnpm start/demo/bench): exit when it goes away (its pipe to our stdin closes),
+// watched from the first moment: start-up can wait a long time (Redis or Postgres unreachable), and a
+// worker orphaned then would run on unsupervised. Before start-up is done there is nothing to drain.
+let onParentExit: () => void = () => process.exit(0);
+if (env.SWITCHYARD_EXIT_WITH_PARENT) {
+  process.stdin.on('close', () => onParentExit());
+  process.stdin.resume();
+}
+
 const roles = env.SWITCHYARD_WORKER_ROLES.split(',')
   .map((role) => role.trim())
   .filter(Boolean);
@@ -187,7 +196,4 @@ async function shutdown(signal: string) {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
-if (env.SWITCHYARD_EXIT_WITH_PARENT) {
-  process.stdin.on('close', () => void shutdown('parent exited'));
-  process.stdin.resume();
-}
+onParentExit = () => void shutdown('parent exited');
