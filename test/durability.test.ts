@@ -372,10 +372,12 @@ describe('durability: Postgres restarts', () => {
     // the database was back, not thrown away nor paid for again.
     await expectLedgerIntact(ledger, submitted, before, 'finished by the live worker');
     if (mode === 'every-statement-fails') {
-      // The outage did hit answered calls, and used up some call jobs' tries; the worker rode it out.
-      // (Dropped connections come back at once, so the hard mode need not exhaust any tries.)
+      // The outage did hit answered calls; the worker rode it out. Whether a call job also starts
+      // within the 2 s and uses up its tries depends on timing (a round's only call decides and
+      // enqueues the next at once, so under load often none does): that case is tested
+      // deterministically in packages/queues (recovery.int.test.ts, "a call job whose tries an
+      // outage uses up").
       expect(stack.logs()).toMatch(/cannot record an answered call yet/);
-      expect(stack.logs()).toMatch(/"jobId":"call_[^"]+","attemptsMade":2,[^\n]*"msg":"job failed"/);
     }
     expect(stack.workers().map((worker) => worker.alive())).toEqual([true]);
     console.log(

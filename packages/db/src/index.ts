@@ -82,6 +82,7 @@ export {
 } from './repositories/pipeline-reads.js';
 export {
   type AcceptedQuery,
+  type BatchCounters,
   type BatchCountersRow,
   claimQueryForRouting,
   finalizeQueryRow,

@@ -15,25 +15,19 @@ export interface PipelineQuery {
   maxCostUsd: string | null;
 }
 
-/** A query as a call or decide job reads it; null when there is none. */
-export async function readPipelineQuery(prisma: PrismaClient, queryId: string): Promise<PipelineQuery | null> {
-  const { rows } = await sqlPool(prisma).query<{
-    id: string;
-    prompt: string;
-    system: string | null;
-    options: unknown;
-    plan: unknown;
-    status: PipelineQuery['status'];
-    api_key_id: string | null;
-    max_cost_usd: string | null;
-  }>({
-    name: 'switchyard_read_pipeline_query',
-    text: `SELECT id, prompt, system, options, plan, status::text AS status, api_key_id, max_cost_usd::text AS max_cost_usd
-           FROM queries WHERE id = $1`,
-    values: [queryId],
-  });
-  const row = rows[0];
-  if (row === undefined) return null;
+/** A query's pipeline fields as SQL returns them (`PIPELINE_QUERY_COLUMNS`, or the same keys in JSON). */
+export interface PipelineQueryRow {
+  id: string;
+  prompt: string;
+  system: string | null;
+  options: unknown;
+  plan: unknown;
+  status: PipelineQuery['status'];
+  api_key_id: string | null;
+  max_cost_usd: string | null;
+}
+
+export function pipelineQueryFromRow(row: PipelineQueryRow): PipelineQuery {
   return {
     id: row.id,
     prompt: row.prompt,
@@ -44,6 +38,18 @@ export async function readPipelineQuery(prisma: PrismaClient, queryId: string): 
     apiKeyId: row.api_key_id,
     maxCostUsd: row.max_cost_usd,
   };
+}
+
+/** A query as a call or decide job reads it; null when there is none. */
+export async function readPipelineQuery(prisma: PrismaClient, queryId: string): Promise<PipelineQuery | null> {
+  const { rows } = await sqlPool(prisma).query<PipelineQueryRow>({
+    name: 'switchyard_read_pipeline_query',
+    text: `SELECT id, prompt, system, options, plan, status::text AS status, api_key_id, max_cost_usd::text AS max_cost_usd
+           FROM queries WHERE id = $1`,
+    values: [queryId],
+  });
+  const row = rows[0];
+  return row === undefined ? null : pipelineQueryFromRow(row);
 }
 
 /** What a decide step reads: the query, its attempts in ledger order, what its key may still spend. */
@@ -69,31 +75,14 @@ export async function readDecisionState(prisma: PrismaClient, queryId: string): 
 }
 
 /** `switchyard_decision_state`'s JSON. */
-export interface DecisionStateJson {
-  id: string;
-  prompt: string;
-  system: string | null;
-  options: unknown;
-  plan: unknown;
-  status: PipelineQuery['status'];
-  api_key_id: string | null;
-  max_cost_usd: string | null;
+export interface DecisionStateJson extends PipelineQueryRow {
   attempts: AttemptJson[];
   key_remaining_usd: string | null;
 }
 
 export function decisionStateFromJson(state: DecisionStateJson): DecisionState {
   return {
-    query: {
-      id: state.id,
-      prompt: state.prompt,
-      system: state.system,
-      options: state.options,
-      plan: state.plan,
-      status: state.status,
-      apiKeyId: state.api_key_id,
-      maxCostUsd: state.max_cost_usd,
-    },
+    query: pipelineQueryFromRow(state),
     attempts: state.attempts.map(attemptFromJson),
     keyRemainingUsd: state.key_remaining_usd,
   };

@@ -1,21 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { type PrismaClient, sqlPool } from '../client.js';
-import type { PipelineQuery } from './pipeline-reads.js';
+import { type PipelineQuery, type PipelineQueryRow, pipelineQueryFromRow } from './pipeline-reads.js';
 
 /** How a query ended, as {@link finalizeQueryRow} records it. */
 export type QueryEnding =
   | { status: 'completed'; answer: string; answerModel: string; outcome: object; event: string }
   | { status: 'failed'; errorCode: string; errorMessage: string; outcome: object; event: string };
 
-/** The counters of a batch right after one of its queries was counted. */
-export interface BatchCountersRow {
-  id: string;
+/** The counters that decide whether every line of a batch has ended. */
+export interface BatchCounters {
   status: string;
   expansionDone: boolean;
   queryCount: number;
   invalidCount: number;
   completedCount: number;
   failedCount: number;
+}
+
+/** A batch's counters right after one of its queries was counted. */
+export interface BatchCountersRow extends BatchCounters {
+  id: string;
 }
 
 /**
@@ -89,20 +93,11 @@ export async function claimQueryForRouting(
   prisma: PrismaClient,
   queryId: string,
 ): Promise<{ query: PipelineQuery; keyRemainingUsd: string | null } | null> {
-  const { rows } = await sqlPool(prisma).query<{
-    id: string;
-    prompt: string;
-    system: string | null;
-    options: unknown;
-    status: PipelineQuery['status'];
-    api_key_id: string | null;
-    max_cost_usd: string | null;
-    key_remaining_usd: string | null;
-  }>({
+  const { rows } = await sqlPool(prisma).query<PipelineQueryRow & { key_remaining_usd: string | null }>({
     name: 'switchyard_claim_routing',
     text: `UPDATE queries q SET status = 'routing', updated_at = now()
            WHERE q.id = $1 AND q.status IN ('queued', 'routing') AND q.plan IS NULL
-           RETURNING q.id, q.prompt, q.system, q.options, q.status::text AS status, q.api_key_id,
+           RETURNING q.id, q.prompt, q.system, q.options, q.plan, q.status::text AS status, q.api_key_id,
              q.max_cost_usd::text AS max_cost_usd,
              (SELECT (k.monthly_budget_usd - COALESCE(u.spent_usd, 0) - COALESCE(u.reserved_usd, 0))::text
               FROM api_keys k
@@ -113,16 +108,7 @@ export async function claimQueryForRouting(
   const row = rows[0];
   if (row === undefined) return null;
   return {
-    query: {
-      id: row.id,
-      prompt: row.prompt,
-      system: row.system,
-      options: row.options,
-      plan: null,
-      status: row.status,
-      apiKeyId: row.api_key_id,
-      maxCostUsd: row.max_cost_usd,
-    },
+    query: pipelineQueryFromRow(row),
     keyRemainingUsd: row.key_remaining_usd,
   };
 }

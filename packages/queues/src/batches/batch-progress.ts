@@ -1,15 +1,7 @@
-import type { PrismaClient } from '@switchyard/db';
+import type { BatchCounters, PrismaClient } from '@switchyard/db';
 import type { Queues, ReplaceOptions } from '../queues.js';
 
-/** The batch counters that decide whether every line has ended. */
-export interface BatchCounters {
-  status: string;
-  expansionDone: boolean;
-  queryCount: number;
-  invalidCount: number;
-  completedCount: number;
-  failedCount: number;
-}
+export type { BatchCounters } from '@switchyard/db';
 
 /**
  * Every line has ended: all input lines were read (or the batch is being cancelled, which stops

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Plan } from '@switchyard/core';
 import {
   beginAttempt,
+  connectClient,
   createFileStore,
   createPrismaClient,
   type FileStore,
@@ -168,6 +169,78 @@ describe('a round of one call', () => {
     expect(query.answerModel).toBe('only');
     expect(calls).toEqual(['refused single call']);
   });
+});
+
+/**
+ * Every statement on the pipeline's tables fails for as long as it lasts (each one waits for a lock
+ * this holds and is cancelled), as in test/durability.test.ts. Returns the function that ends it.
+ */
+async function failEveryStatement(): Promise<() => Promise<void>> {
+  const locker = await connectClient(database.url, 'the test database');
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE queries, attempts IN ACCESS EXCLUSIVE MODE');
+  // Cancelled from another connection: inside the locker's transaction pg_stat_activity is a snapshot.
+  const canceller = await connectClient(database.url, 'the test database');
+  let on = true;
+  const cancelling = (async () => {
+    while (on) {
+      await canceller
+        .query(
+          `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        )
+        .catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  return async () => {
+    on = false;
+    await cancelling;
+    await canceller.end();
+    await locker.query('COMMIT');
+    await locker.end();
+  };
+}
+
+describe('a call job whose tries an outage uses up', () => {
+  it('is replaced by the stall sweep; the query completes with the call made once', async () => {
+    queues = createQueues({
+      redisUrl,
+      prefix: `sy_recovery_${randomBytes(4).toString('hex')}`,
+      retry: { callAttempts: 2, callBackoffMs: 50, webhookAttempts: 1, webhookBackoffMs: 50 },
+    });
+    calls = [];
+    const queryId = await runningQuery('outage single call');
+    expect(await decideQuery(pipeline(), { queryId, round: 0 })).toBe('calls:1');
+    const callId = jobIds.call({ queryId, stage: 0, role: 'answer', slot: 0 });
+
+    const end = await failEveryStatement();
+    try {
+      startCascadeWorkers();
+      for (const deadline = Date.now() + 15_000; (await queues.cascade.getJobState(callId)) !== 'failed'; ) {
+        if (Date.now() > deadline) throw new Error(`call job is ${await queues.cascade.getJobState(callId)}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      await end();
+    }
+    expect((await queues.cascade.getJob(callId))?.attemptsMade, 'both tries used up').toBe(2);
+    expect(calls, 'nothing was sent: the call never got past reading its query').toEqual([]);
+
+    // Its decide step ran as a job of its own and asked for the call again; the failed job's id keeps
+    // that from running until the stall sweep replaces it.
+    for (const deadline = Date.now() + 10_000; ; ) {
+      if ((await queues.cascade.getJobState(jobIds.decide(queryId, 1))) === 'completed') break;
+      if (Date.now() > deadline) throw new Error('the fallback decide job did not run');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect((await prisma.query.findUniqueOrThrow({ where: { id: queryId } })).status).toBe('running');
+    expect(await sweep(await stalledAt(queryId, 1_000))).toMatchObject({ recovered: 1 });
+    await waitForStatus(queryId, 'completed');
+    const attempts = await prisma.attempt.findMany({ where: { queryId }, include: { providerTries: true } });
+    expect(attempts.map((attempt) => [attempt.outcome, attempt.providerTries.length])).toEqual([['succeeded', 1]]);
+    expect(calls).toEqual(['outage single call']);
+  }, 30_000);
 });
 
 describe('recovering a stalled query', () => {
