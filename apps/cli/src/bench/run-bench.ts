@@ -13,6 +13,7 @@ import {
 import { createQueues } from '@switchyard/queues';
 import { Redis } from 'ioredis';
 import { launch, stopProcess } from '../stack/launch-processes.js';
+import { startCpuMeter } from './cpu-meter.js';
 import { measureRawBullmq } from './raw-bullmq.js';
 
 export interface BenchSettings {
@@ -61,6 +62,11 @@ export interface BenchResult {
   completed: number;
   failed: number;
   callsPerQuery: number;
+  /**
+   * CPU per query over the pipeline phase, ms, by who spent it (see cpu-meter.ts); postgres is null
+   * when its backends are not processes on this host.
+   */
+  cpuMsPerQuery: { workers: number; api: number; benchClient: number; redis: number | null; postgres: number | null };
   peakRssMbByProcess: Record<string, number>;
 }
 
@@ -133,6 +139,15 @@ export async function runBench(settings: BenchSettings): Promise<BenchResult> {
     // The pipeline is timed on the database's clock, from just before the first request.
     const startedAtDb =
       (await prisma.$queryRaw<{ started: Date }[]>`SELECT now() AS started`)[0]?.started ?? new Date();
+    const meterRedis = new Redis(settings.redisUrl);
+    const meterDatabase = await connectClient(server.maintenanceUrl, server.redacted);
+    const meter = await startCpuMeter({
+      workerPids: processes.filter((process) => process !== api).map((process) => process.child.pid ?? 0),
+      apiPid: api.child.pid ?? 0,
+      redis: meterRedis,
+      database: meterDatabase,
+      databaseName: name,
+    });
     const submitStarted = Date.now();
     let next = 0;
     const submitOne = async (): Promise<void> => {
@@ -202,6 +217,10 @@ export async function runBench(settings: BenchSettings): Promise<BenchResult> {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     await submitting;
+    const cpu = await meter.stop();
+    meterRedis.disconnect();
+    await meterDatabase.end();
+    const perQuery = (seconds: number | null) => (seconds === null ? null : round((seconds * 1000) / settings.queries));
 
     const [timing] = await prisma.$queryRaw<
       { seconds: number; p50: number; p99: number; completed: bigint; failed: bigint }[]
@@ -249,6 +268,13 @@ export async function runBench(settings: BenchSettings): Promise<BenchResult> {
       completed: Number(timing?.completed ?? 0),
       failed: Number(timing?.failed ?? 0),
       callsPerQuery: round(calls / settings.queries),
+      cpuMsPerQuery: {
+        workers: perQuery(cpu.workers) ?? 0,
+        api: perQuery(cpu.api) ?? 0,
+        benchClient: perQuery(cpu.benchClient) ?? 0,
+        redis: perQuery(cpu.redis),
+        postgres: perQuery(cpu.postgres),
+      },
       peakRssMbByProcess: rss,
     };
   } finally {
