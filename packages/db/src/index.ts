@@ -79,6 +79,7 @@ export {
   type PipelineQuery,
   readDecisionState,
   readPipelineQuery,
+  readQueryStatus,
 } from './repositories/pipeline-reads.js';
 export {
   type AcceptedQuery,

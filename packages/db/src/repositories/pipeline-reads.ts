@@ -87,3 +87,13 @@ export function decisionStateFromJson(state: DecisionStateJson): DecisionState {
     keyRemainingUsd: state.key_remaining_usd,
   };
 }
+
+/** A query's status (null when there is none): what a waiting request polls, one cheap statement. */
+export async function readQueryStatus(prisma: PrismaClient, queryId: string): Promise<PipelineQuery['status'] | null> {
+  const { rows } = await sqlPool(prisma).query<{ status: PipelineQuery['status'] }>({
+    name: 'switchyard_read_query_status',
+    text: 'SELECT status::text AS status FROM queries WHERE id = $1',
+    values: [queryId],
+  });
+  return rows[0]?.status ?? null;
+}
