@@ -77,9 +77,11 @@ export {
 export {
   type DecisionState,
   type PipelineQuery,
+  type QueryViewRow,
   readDecisionState,
   readPipelineQuery,
   readQueryStatus,
+  readQueryView,
 } from './repositories/pipeline-reads.js';
 export {
   type AcceptedQuery,

@@ -1,4 +1,4 @@
-import { type ApiKeyPrincipal, listAttempts, type PrismaClient } from '@switchyard/db';
+import { type ApiKeyPrincipal, listAttempts, type PrismaClient, readQueryView } from '@switchyard/db';
 import { errorResponse, type HttpResult } from '../http/error-response.js';
 import { queryView } from './query-view.js';
 
@@ -11,10 +11,7 @@ export async function getQuery(
   id: string,
 ): Promise<HttpResult> {
   if (!UUID.test(id)) return errorResponse(400, 'invalid_id', 'query id must be a UUID', { field: 'id' });
-  const query = await deps.prisma.query.findFirst({
-    where: { id, apiKeyId: principal.apiKeyId },
-    include: { feedback: true },
-  });
+  const query = await readQueryView(deps.prisma, id, principal.apiKeyId);
   if (!query) return errorResponse(404, 'not_found', `no query ${id}`);
   const attempts = await listAttempts(deps.prisma, id);
   return { status: 200, body: queryView(query, attempts) };

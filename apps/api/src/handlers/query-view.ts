@@ -1,8 +1,8 @@
-import type { Attempt, Query, QueryFeedback } from '@switchyard/db';
+import type { Attempt, QueryViewRow } from '@switchyard/db';
 import { feedbackView } from './query-feedback.js';
 
 /** The public JSON of a query (GET /v1/queries/:id), with every attempt made for it. */
-export function queryView(query: Query & { feedback?: QueryFeedback | null }, attempts: Attempt[]) {
+export function queryView(query: QueryViewRow, attempts: Attempt[]) {
   const plan = query.plan as { stages?: { model: string }[] } | null;
   const outcome = query.outcome as {
     outcome?: string;

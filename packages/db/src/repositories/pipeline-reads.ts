@@ -1,5 +1,5 @@
 import { type PrismaClient, sqlPool } from '../client.js';
-import type { Attempt } from '../generated/prisma/client.js';
+import { type Attempt, Prisma } from '../generated/prisma/client.js';
 import { type AttemptJson, attemptFromJson } from './ledger.js';
 
 /** The fields of a query the pipeline's jobs read (one round trip, no Prisma engine). */
@@ -96,4 +96,95 @@ export async function readQueryStatus(prisma: PrismaClient, queryId: string): Pr
     values: [queryId],
   });
   return rows[0]?.status ?? null;
+}
+
+/** What GET /v1/queries/:id shows of a query (money as Decimal, like Prisma's rows). */
+export interface QueryViewRow {
+  id: string;
+  status: PipelineQuery['status'];
+  answer: string | null;
+  answerModel: string | null;
+  totalCostUsd: Prisma.Decimal;
+  maxCostUsd: Prisma.Decimal | null;
+  plan: unknown;
+  outcome: unknown;
+  errorCode: string | null;
+  errorMessage: string | null;
+  callbackUrl: string | null;
+  createdAt: Date;
+  completedAt: Date | null;
+  feedback: {
+    correct: boolean | null;
+    score: number | null;
+    comment: string | null;
+    createdAt: Date;
+    updatedAt: Date;
+  } | null;
+}
+
+/**
+ * A query of `apiKeyId` with its feedback, for GET /v1/queries/:id (null when there is none, or it
+ * is another key's): one statement, no Prisma engine (clients poll this).
+ */
+export async function readQueryView(
+  prisma: PrismaClient,
+  queryId: string,
+  apiKeyId: string | null,
+): Promise<QueryViewRow | null> {
+  const { rows } = await sqlPool(prisma).query<{
+    id: string;
+    status: PipelineQuery['status'];
+    answer: string | null;
+    answer_model: string | null;
+    total_cost_usd: string;
+    max_cost_usd: string | null;
+    plan: unknown;
+    outcome: unknown;
+    error_code: string | null;
+    error_message: string | null;
+    callback_url: string | null;
+    created_at: Date;
+    completed_at: Date | null;
+    feedback_correct: boolean | null;
+    feedback_score: number | null;
+    feedback_comment: string | null;
+    feedback_created_at: Date | null;
+    feedback_updated_at: Date | null;
+  }>({
+    name: 'switchyard_read_query_view',
+    text: `SELECT q.id, q.status::text AS status, q.answer, q.answer_model, q.total_cost_usd::text AS total_cost_usd,
+             q.max_cost_usd::text AS max_cost_usd, q.plan, q.outcome, q.error_code, q.error_message, q.callback_url,
+             q.created_at, q.completed_at, f.correct AS feedback_correct, f.score AS feedback_score,
+             f.comment AS feedback_comment, f.created_at AS feedback_created_at, f.updated_at AS feedback_updated_at
+           FROM queries q LEFT JOIN query_feedback f ON f.query_id = q.id
+           WHERE q.id = $1 AND q.api_key_id IS NOT DISTINCT FROM $2`,
+    values: [queryId, apiKeyId],
+  });
+  const row = rows[0];
+  if (row === undefined) return null;
+  return {
+    id: row.id,
+    status: row.status,
+    answer: row.answer,
+    answerModel: row.answer_model,
+    totalCostUsd: new Prisma.Decimal(row.total_cost_usd),
+    maxCostUsd: row.max_cost_usd === null ? null : new Prisma.Decimal(row.max_cost_usd),
+    plan: row.plan,
+    outcome: row.outcome,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    callbackUrl: row.callback_url,
+    createdAt: row.created_at,
+    completedAt: row.completed_at,
+    feedback:
+      row.feedback_created_at === null || row.feedback_updated_at === null
+        ? null
+        : {
+            correct: row.feedback_correct,
+            score: row.feedback_score,
+            comment: row.feedback_comment,
+            createdAt: row.feedback_created_at,
+            updatedAt: row.feedback_updated_at,
+          },
+  };
 }
