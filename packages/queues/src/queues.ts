@@ -202,13 +202,15 @@ export function createQueues(settings: QueueSettings): Queues {
       const parent = decideJobSchema.parse(decide);
       const queueOf = (call: CallJob) =>
         options.servedModel === undefined || options.servedModel(call.model) ? callQueueName(call.model) : cascade.name;
+      const queueFor = (call: CallJob) => {
+        const name = queueOf(call);
+        return name === cascade.name ? cascade : callQueueByName(name);
+      };
       let calls = requested;
       if (options.recovery) {
         calls = [];
         for (const call of requested) {
-          const name = queueOf(call);
-          const queue = name === cascade.name ? cascade : callQueueByName(name);
-          if (await removeUnlessLive(queue, jobIds.call(call))) calls.push(call);
+          if (await removeUnlessLive(queueFor(call), jobIds.call(call))) calls.push(call);
         }
         if (calls.length === 0) return 0;
       }
@@ -217,11 +219,7 @@ export function createQueues(settings: QueueSettings): Queues {
         // The round's only call decides the next step itself (see callJobSchema's thenDecide): a
         // plain job in its model's queue instead of a flow of two jobs.
         const data = callJobSchema.parse({ ...only, thenDecide: parent.round });
-        const name = queueOf(data);
-        await (name === cascade.name ? cascade : callQueueByName(name)).add('call', data, {
-          ...cascadeOptions,
-          jobId: jobIds.call(data),
-        });
+        await queueFor(data).add('call', data, { ...cascadeOptions, jobId: jobIds.call(data) });
         return 1;
       }
       await flows.add({

@@ -4,6 +4,7 @@ import { expandBatch } from './batches/expand-batch.js';
 import { finalizeBatch } from './batches/finalize-batch.js';
 import {
   batchJobSchema,
+  type CallJob,
   callJobSchema,
   decideJobSchema,
   QUEUE_NAMES,
@@ -55,6 +56,11 @@ function providerBackoff(attemptsMade: number, _type: string | undefined, error:
   const options = job?.opts.backoff;
   const base = typeof options === 'object' && options.delay !== undefined ? options.delay : 1_000;
   return base * 2 ** Math.max(0, attemptsMade - 1);
+}
+
+/** This run of the job is its last try: a failure now fails it for good. */
+function isLastTry(job: Job): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
 /** How long a queue's workers pause when a job found the database unreachable, ms. */
@@ -162,6 +168,7 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
     /** One call job: an in-process slot, the model's gate (pause, tokens per minute), a 429 that pauses the model. */
     const runCall = async (
       job: Job,
+      call: CallJob,
       owner: Worker | undefined,
       limits: ModelCallLimits | undefined,
       signal?: AbortSignal,
@@ -169,8 +176,8 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
     ) => {
       const release = await callSlots.acquire();
       try {
-        const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        const observation = await performCall(deps, parse(callJobSchema, job), {
+        const lastTry = isLastTry(job);
+        const observation = await performCall(deps, call, {
           lastTry,
           ...(onDecisionState ? { onDecisionState } : {}),
           ...(signal ? { signal } : {}),
@@ -229,11 +236,13 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
       limits: ModelCallLimits | undefined,
       signal?: AbortSignal,
     ) => {
-      const { queryId, thenDecide } = parse(callJobSchema, job);
+      const call = parse(callJobSchema, job);
+      const { queryId, thenDecide } = call;
       try {
         let state: DecisionState | undefined;
         const result = await runCall(
           job,
+          call,
           owner,
           limits,
           signal,
@@ -248,9 +257,7 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
       } catch (error) {
         const final =
           error instanceof UnrecoverableError ||
-          (!isDatabaseUnavailable(error) &&
-            !(error instanceof RateLimitError) &&
-            job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
+          (!isDatabaseUnavailable(error) && !(error instanceof RateLimitError) && isLastTry(job));
         if (thenDecide !== undefined && final) {
           await deps.queues.enqueueDecide({ queryId, round: thenDecide }).catch((enqueueError: Error) => {
             // The reconciler finds the query stalled and recovers it.
@@ -309,7 +316,7 @@ export function startWorkers(deps: PipelineDeps, settings: WorkerSettings): Runn
       QUEUE_NAMES.webhook,
       guarded(
         async (job: Job) => {
-          const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          const lastTry = isLastTry(job);
           return deliverWebhook(deps, parse(webhookJobSchema, job).deliveryId, settings.webhooks, { lastTry });
         },
         () => worker,

@@ -42,6 +42,16 @@ CREATE OR REPLACE FUNCTION switchyard_attempt_json(a attempts) RETURNS json LANG
     'started_at', a.started_at, 'completed_at', a.completed_at)
 $$;
 
+-- What a budgeted API key may still spend this UTC month: budget − settled spend − worst case of
+-- calls in flight (negative only if the budget was lowered); null for a key without a budget. The
+-- decide state, the routing claim and the API's 402 check all read it here.
+CREATE OR REPLACE FUNCTION switchyard_key_remaining(p_key uuid) RETURNS numeric LANGUAGE sql STABLE AS $$
+  SELECT k.monthly_budget_usd - COALESCE(u.spent_usd, 0) - COALESCE(u.reserved_usd, 0)
+  FROM api_keys k
+  LEFT JOIN api_key_usage u ON u.api_key_id = k.id AND u.month = date_trunc('month', now() AT TIME ZONE 'UTC')::date
+  WHERE k.id = p_key AND k.monthly_budget_usd IS NOT NULL
+$$;
+
 -- Everything a decide job reads, in one statement: the query's pipeline fields, its attempts in
 -- ledger order, and what its budgeted API key may still spend this month (null: no budget).
 CREATE OR REPLACE FUNCTION switchyard_decision_state(p_query uuid) RETURNS json LANGUAGE sql STABLE AS $$
@@ -51,11 +61,7 @@ CREATE OR REPLACE FUNCTION switchyard_decision_state(p_query uuid) RETURNS json 
     'attempts', COALESCE(
       (SELECT json_agg(switchyard_attempt_json(a) ORDER BY a.stage, a.role, a.slot) FROM attempts a WHERE a.query_id = q.id),
       '[]'::json),
-    'key_remaining_usd', (
-      SELECT (k.monthly_budget_usd - COALESCE(u.spent_usd, 0) - COALESCE(u.reserved_usd, 0))::text
-      FROM api_keys k
-      LEFT JOIN api_key_usage u ON u.api_key_id = k.id AND u.month = date_trunc('month', now() AT TIME ZONE 'UTC')::date
-      WHERE k.id = q.api_key_id AND k.monthly_budget_usd IS NOT NULL))
+    'key_remaining_usd', switchyard_key_remaining(q.api_key_id)::text)
   FROM queries q WHERE q.id = p_query
 $$;
 

@@ -164,10 +164,7 @@ export async function touchApiKey(prisma: PrismaClient, apiKeyId: string, at = n
 export async function remainingKeyBudgetUsd(prisma: PrismaClient, apiKeyId: string): Promise<string | null> {
   const { rows } = await sqlPool(prisma).query<{ remaining: string | null }>({
     name: 'switchyard_key_remaining_by_id',
-    text: `SELECT (k.monthly_budget_usd - COALESCE(u.spent_usd, 0) - COALESCE(u.reserved_usd, 0))::text AS remaining
-           FROM api_keys k
-           LEFT JOIN api_key_usage u ON u.api_key_id = k.id AND u.month = date_trunc('month', now() AT TIME ZONE 'UTC')::date
-           WHERE k.id = $1`,
+    text: 'SELECT switchyard_key_remaining($1)::text AS remaining',
     values: [apiKeyId],
   });
   const remaining = rows[0]?.remaining;

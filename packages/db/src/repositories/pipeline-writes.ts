@@ -98,11 +98,7 @@ export async function claimQueryForRouting(
     text: `UPDATE queries q SET status = 'routing', updated_at = now()
            WHERE q.id = $1 AND q.status IN ('queued', 'routing') AND q.plan IS NULL
            RETURNING q.id, q.prompt, q.system, q.options, q.plan, q.status::text AS status, q.api_key_id,
-             q.max_cost_usd::text AS max_cost_usd,
-             (SELECT (k.monthly_budget_usd - COALESCE(u.spent_usd, 0) - COALESCE(u.reserved_usd, 0))::text
-              FROM api_keys k
-              LEFT JOIN api_key_usage u ON u.api_key_id = k.id AND u.month = date_trunc('month', now() AT TIME ZONE 'UTC')::date
-              WHERE k.id = q.api_key_id AND k.monthly_budget_usd IS NOT NULL) AS key_remaining_usd`,
+             q.max_cost_usd::text AS max_cost_usd, switchyard_key_remaining(q.api_key_id)::text AS key_remaining_usd`,
     values: [queryId],
   });
   const row = rows[0];
