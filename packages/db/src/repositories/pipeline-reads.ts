@@ -1,3 +1,4 @@
+import { createBatcher, poolBatcher } from '../batching/batcher.js';
 import { type PrismaClient, sqlPool } from '../client.js';
 import { type Attempt, Prisma } from '../generated/prisma/client.js';
 import { type AttemptJson, attemptFromJson } from './ledger.js';
@@ -40,16 +41,30 @@ export function pipelineQueryFromRow(row: PipelineQueryRow): PipelineQuery {
   };
 }
 
-/** A query as a call or decide job reads it; null when there is none. */
-export async function readPipelineQuery(prisma: PrismaClient, queryId: string): Promise<PipelineQuery | null> {
-  const { rows } = await sqlPool(prisma).query<PipelineQueryRow>({
-    name: 'switchyard_read_pipeline_query',
-    text: `SELECT id, prompt, system, options, plan, status::text AS status, api_key_id, max_cost_usd::text AS max_cost_usd
-           FROM queries WHERE id = $1`,
-    values: [queryId],
-  });
-  const row = rows[0];
-  return row === undefined ? null : pipelineQueryFromRow(row);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A query as a call or decide job reads it; null when there is none. Batched: see {@link createBatcher}. */
+export function readPipelineQuery(prisma: PrismaClient, queryId: string): Promise<PipelineQuery | null> {
+  const pool = sqlPool(prisma);
+  const read = poolBatcher(pool, 'readPipelineQuery', () =>
+    createBatcher<string, PipelineQuery | null>({
+      maxBatch: 200,
+      maxInFlight: 2,
+      async run(ids) {
+        // An id that is not a UUID names no query; it must not fail the other items' statement.
+        const valid = ids.filter((id) => UUID.test(id));
+        const { rows } = await pool.query<PipelineQueryRow>({
+          name: 'switchyard_read_pipeline_queries',
+          text: `SELECT id, prompt, system, options, plan, status::text AS status, api_key_id, max_cost_usd::text AS max_cost_usd
+                 FROM queries WHERE id = ANY($1::uuid[])`,
+          values: [valid],
+        });
+        const byId = new Map(rows.map((row) => [row.id, pipelineQueryFromRow(row)]));
+        return ids.map((id) => ({ ok: true, value: byId.get(id) ?? null }));
+      },
+    }),
+  );
+  return read(queryId);
 }
 
 /** What a decide step reads: the query, its attempts in ledger order, what its key may still spend. */

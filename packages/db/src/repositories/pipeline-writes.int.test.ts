@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type PrismaClient } from '../client.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { beginAttempt, settleAttempt } from './ledger.js';
-import { readDecisionState } from './pipeline-reads.js';
+import { readDecisionState, readPipelineQuery } from './pipeline-reads.js';
 import { claimQueryForRouting, finalizeQueryRow, insertQuery, storeQueryPlan } from './pipeline-writes.js';
 
 let database: TestDatabase;
@@ -113,5 +113,22 @@ describe('pipeline writes', () => {
     const failed = { status: 'failed' as const, errorCode: 'x', errorMessage: 'y', outcome: {}, event: 'query.failed' };
     expect(await finalizeQueryRow(prisma, query.id, failed)).toEqual({ ended: false, deliveryId: null, batch: null });
     expect((await prisma.query.findUniqueOrThrow({ where: { id: query.id } })).status).toBe('completed');
+  });
+
+  it('reads queries asked for at once in one batch, each caller getting its own (null for a missing or malformed id)', async () => {
+    const inserted = await Promise.all([
+      insertQuery(prisma, newQuery({ prompt: 'a' })),
+      insertQuery(prisma, newQuery({ prompt: 'b' })),
+    ]);
+    const [a, b] = inserted.map((row) => row.query.id) as [string, string];
+    const read = await Promise.all([
+      readPipelineQuery(prisma, a),
+      readPipelineQuery(prisma, '00000000-0000-4000-8000-000000000000'),
+      readPipelineQuery(prisma, 'not-a-uuid'),
+      readPipelineQuery(prisma, b),
+      readPipelineQuery(prisma, a),
+    ]);
+    expect(read.map((query) => query?.prompt ?? null)).toEqual(['a', null, null, 'b', 'a']);
+    expect(read[0]).toMatchObject({ id: a, status: 'queued', maxCostUsd: '0.050000000000' });
   });
 });

@@ -1,0 +1,96 @@
+/** One item's result from a batch: its value, or the error that item alone failed with. */
+export type BatchResult<O> = { ok: true; value: O } | { ok: false; error: unknown };
+
+export interface BatcherOptions<I, O> {
+  /** Runs one batch: one result per item, in the items' order. A rejection fails every item of it. */
+  run(items: readonly I[]): Promise<BatchResult<O>[]>;
+  /** Most items in one batch. */
+  maxBatch: number;
+  /** Most batches running at once. */
+  maxInFlight: number;
+}
+
+/**
+ * Group commit for the database's hot path. Every item asked for during one turn of the event loop
+ * goes out in one batch (one round trip); while `maxInFlight` batches are running, new items wait and
+ * go together in the next. Under light load a batch is a single item sent at the end of the current
+ * turn, so nothing waits on a timer; under heavy load, with hundreds of jobs in flight in a process,
+ * batches grow by themselves and the number of statements, commits and socket writes per item falls.
+ * Each caller's promise settles with its own item's result, after its batch has committed.
+ */
+export function createBatcher<I, O>(options: BatcherOptions<I, O>): (item: I) => Promise<O> {
+  interface Pending {
+    item: I;
+    resolve(value: O): void;
+    reject(error: unknown): void;
+  }
+  const pending: Pending[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+
+  const send = (batch: Pending[]) => {
+    inFlight += 1;
+    let results: Promise<BatchResult<O>[]>;
+    try {
+      results = options.run(batch.map((entry) => entry.item));
+    } catch (error) {
+      results = Promise.reject(error);
+    }
+    results
+      .then((settled) => {
+        if (settled.length !== batch.length) {
+          throw new Error(`a batch of ${batch.length} returned ${settled.length} results`);
+        }
+        batch.forEach((entry, index) => {
+          const result = settled[index] as BatchResult<O>;
+          if (result.ok) entry.resolve(result.value);
+          else entry.reject(result.error);
+        });
+      })
+      .catch((error: unknown) => {
+        for (const entry of batch) entry.reject(error);
+      })
+      .finally(() => {
+        inFlight -= 1;
+        schedule();
+      });
+  };
+
+  const flush = () => {
+    scheduled = false;
+    while (inFlight < options.maxInFlight && pending.length > 0) send(pending.splice(0, options.maxBatch));
+  };
+
+  const schedule = () => {
+    if (scheduled || pending.length === 0 || inFlight >= options.maxInFlight) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+
+  return (item) =>
+    new Promise<O>((resolve, reject) => {
+      pending.push({ item, resolve, reject });
+      schedule();
+    });
+}
+
+const poolBatchers = new WeakMap<object, Map<string, (item: never) => Promise<unknown>>>();
+
+/** The batcher named `name` of a connection pool, made on first use: one per pool and operation. */
+export function poolBatcher<I, O>(
+  pool: object,
+  name: string,
+  make: () => (item: I) => Promise<O>,
+): (item: I) => Promise<O> {
+  let batchers = poolBatchers.get(pool);
+  if (batchers === undefined) {
+    batchers = new Map();
+    poolBatchers.set(pool, batchers);
+  }
+  let batcher = batchers.get(name) as ((item: I) => Promise<O>) | undefined;
+  if (batcher === undefined) {
+    batcher = make();
+    batchers.set(name, batcher as (item: never) => Promise<unknown>);
+  }
+  return batcher;
+}
