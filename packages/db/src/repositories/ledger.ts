@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { type BatchResult, createBatcher, poolBatcher } from '../batching/batcher.js';
 import { type PrismaClient, sqlPool } from '../client.js';
+import { isDatabaseUnavailable } from '../connection/database-errors.js';
 import type { Attempt } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { type DecisionState, type DecisionStateJson, decisionStateFromJson } from './pipeline-reads.js';
@@ -91,35 +93,60 @@ export async function beginAttempt(
 ): Promise<BeginAttemptResult> {
   const pool = sqlPool(prisma);
   const pricing = call.pricing;
-  const { rows } = await pool.query<{
-    kind: 'completed' | 'proceed' | 'over-budget';
-    attempt_id: string;
-    resumed: boolean;
-    try_id: string | null;
-    try_number: number | null;
-    max_output_tokens: number | null;
-    reserved_usd: string | null;
-  }>({
-    name: 'switchyard_begin_try',
-    text: 'SELECT * FROM switchyard_begin_try($1, $2, $3::"AttemptRole", $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)',
-    values: [
-      key.queryId,
-      key.stage,
-      key.role,
-      key.slot,
-      call.model,
-      call.provider,
-      randomUUID(),
-      randomUUID(),
-      pricing.kind === 'fixed' ? decimalText(pricing.worstCaseUsd) : null,
-      pricing.kind === 'tokens' ? decimalText(pricing.inputWorstCaseUsd) : null,
-      pricing.kind === 'tokens' ? decimalText(pricing.outputUsdPerMTok) : null,
-      pricing.kind === 'tokens' ? pricing.maxOutputTokens : null,
-      pricing.kind === 'tokens' ? pricing.minOutputTokens : null,
-    ],
+  const begin = poolBatcher(pool, 'beginAttempt', () =>
+    createBatcher<BeginItem, BeginRow>({
+      maxBatch: LEDGER_BATCH,
+      maxInFlight: 2,
+      run: (items) =>
+        runBatch(items, beginOne, async (batch) => {
+          const { rows } = await pool.query<BeginRow & { ord: number }>({
+            name: 'switchyard_begin_tries',
+            text: 'SELECT * FROM switchyard_begin_tries($1::jsonb)',
+            values: [JSON.stringify(batch)],
+          });
+          return rows.sort((a, b) => a.ord - b.ord);
+        }),
+    }),
+  );
+  const beginOne = async (item: BeginItem): Promise<BeginRow> => {
+    const { rows } = await pool.query<BeginRow>({
+      name: 'switchyard_begin_try',
+      text: 'SELECT * FROM switchyard_begin_try($1, $2, $3::"AttemptRole", $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)',
+      values: [
+        item.query,
+        item.stage,
+        item.role,
+        item.slot,
+        item.model,
+        item.provider,
+        item.attempt,
+        item.try,
+        item.fixed,
+        item.input,
+        item.outputPerMTok,
+        item.maxOutput,
+        item.minOutput,
+      ],
+    });
+    const row = rows[0];
+    if (!row) throw new Error(`beginAttempt: no result for query ${item.query}`);
+    return row;
+  };
+  const row = await begin({
+    query: key.queryId,
+    stage: key.stage,
+    role: key.role,
+    slot: key.slot,
+    model: call.model,
+    provider: call.provider,
+    attempt: randomUUID(),
+    try: randomUUID(),
+    fixed: pricing.kind === 'fixed' ? decimalText(pricing.worstCaseUsd) : null,
+    input: pricing.kind === 'tokens' ? decimalText(pricing.inputWorstCaseUsd) : null,
+    outputPerMTok: pricing.kind === 'tokens' ? decimalText(pricing.outputUsdPerMTok) : null,
+    maxOutput: pricing.kind === 'tokens' ? pricing.maxOutputTokens : null,
+    minOutput: pricing.kind === 'tokens' ? pricing.minOutputTokens : null,
   });
-  const row = rows[0];
-  if (!row) throw new Error(`beginAttempt: no result for query ${key.queryId}`);
   if (row.kind === 'proceed') {
     if (row.try_id === null || row.try_number === null || row.reserved_usd === null) {
       throw new Error('beginAttempt: incomplete try');
@@ -139,6 +166,67 @@ export async function beginAttempt(
   const attempt = await readAttempt(prisma, row.attempt_id);
   if (attempt === null) throw new Error(`beginAttempt: attempt ${row.attempt_id} vanished`);
   return { kind: row.kind, attempt };
+}
+
+/** Most calls one ledger statement reserves or settles (the rest wait for the next batch). */
+const LEDGER_BATCH = 64;
+
+/** One reservation as `switchyard_begin_try` (and, in a JSON array, `switchyard_begin_tries`) takes it. */
+interface BeginItem {
+  query: string;
+  stage: number;
+  role: AttemptKey['role'];
+  slot: number;
+  model: string;
+  provider: string;
+  attempt: string;
+  try: string;
+  fixed: string | null;
+  input: string | null;
+  outputPerMTok: string | null;
+  maxOutput: number | null;
+  minOutput: number | null;
+}
+
+interface BeginRow {
+  kind: 'completed' | 'proceed' | 'over-budget';
+  attempt_id: string;
+  resumed: boolean;
+  try_id: string | null;
+  try_number: number | null;
+  max_output_tokens: number | null;
+  reserved_usd: string | null;
+}
+
+/**
+ * Runs a batch of ledger items: one item alone by its own prepared statement; several by the batch
+ * statement, in one transaction. When that statement fails for anything but an unreachable database
+ * (one item's error, a deadlock the server broke), nothing of it was committed and the items run one by
+ * one, so each gets its own result or error.
+ */
+async function runBatch<I, O>(
+  items: readonly I[],
+  one: (item: I) => Promise<O>,
+  many: (items: readonly I[]) => Promise<O[]>,
+): Promise<BatchResult<O>[]> {
+  const each = () =>
+    Promise.all(
+      items.map((item) =>
+        one(item).then(
+          (value): BatchResult<O> => ({ ok: true, value }),
+          (error: unknown): BatchResult<O> => ({ ok: false, error }),
+        ),
+      ),
+    );
+  if (items.length === 1) return each();
+  let results: O[];
+  try {
+    results = await many(items);
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw error;
+    return each();
+  }
+  return results.map((value) => ({ ok: true, value }));
 }
 
 /** A decimal as the functions take it: plain notation, never exponent form. */
@@ -211,14 +299,34 @@ export async function settleAttemptAndRead(
   settlement: AttemptSettlement,
   options: { withState?: boolean } = {},
 ): Promise<{ settled: boolean; attempt: Attempt; state?: DecisionState }> {
-  const { rows } = await sqlPool(prisma).query<{
-    result: { settled: boolean; attempt: AttemptJson | null; state?: DecisionStateJson | null };
-  }>({
-    name: 'switchyard_settle_and_read',
-    text: `SELECT switchyard_settle_and_read(${SETTLE_PARAMETERS}, $18) AS result`,
-    values: [...settleValues(attemptId, settlement), options.withState === true],
-  });
-  const result = rows[0]?.result;
+  const pool = sqlPool(prisma);
+  const settle = poolBatcher(pool, 'settleAttemptAndRead', () =>
+    createBatcher<SettleItem, SettleResult>({
+      maxBatch: LEDGER_BATCH,
+      maxInFlight: 2,
+      run: (items) =>
+        runBatch(
+          items,
+          async (item) => {
+            const { rows } = await pool.query<{ result: SettleResult }>({
+              name: 'switchyard_settle_and_read',
+              text: `SELECT switchyard_settle_and_read(${SETTLE_PARAMETERS}, $18) AS result`,
+              values: [...settleValues(item.attemptId, item.settlement), item.withState],
+            });
+            return rows[0]?.result ?? { settled: false, attempt: null };
+          },
+          async (batch) => {
+            const { rows } = await pool.query<{ ord: number; result: SettleResult }>({
+              name: 'switchyard_settle_and_read_many',
+              text: 'SELECT ord, result FROM switchyard_settle_and_read_many($1::jsonb)',
+              values: [JSON.stringify(batch.map(settleJson))],
+            });
+            return rows.sort((a, b) => a.ord - b.ord).map((row) => row.result);
+          },
+        ),
+    }),
+  );
+  const result = await settle({ attemptId, settlement, withState: options.withState === true });
   if (result?.attempt == null) throw new Error(`settleAttemptAndRead: attempt ${attemptId} does not exist`);
   return {
     settled: result.settled,
@@ -227,29 +335,63 @@ export async function settleAttemptAndRead(
   };
 }
 
+interface SettleItem {
+  attemptId: string;
+  settlement: AttemptSettlement;
+  withState: boolean;
+}
+
+type SettleResult = { settled: boolean; attempt: AttemptJson | null; state?: DecisionStateJson | null };
+
 const SETTLE_PARAMETERS =
   '$1, $2::"AttemptOutcome", $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17';
 
-function settleValues(attemptId: string, settlement: AttemptSettlement): unknown[] {
+/** A settlement as the settle functions take it: by name in a batch's JSON, in this order as parameters. */
+function settleJson({ attemptId, settlement, withState }: SettleItem) {
   const charge = settlement.try;
+  return {
+    attempt: attemptId,
+    outcome: settlement.outcome,
+    try: charge?.id ?? null,
+    charged: charge === undefined ? null : decimalText(charge.chargedUsd),
+    basis: charge?.basis ?? null,
+    tryErrorCode: charge?.errorCode ?? null,
+    tryRequestId: charge?.providerRequestId ?? null,
+    inputTokens: settlement.inputTokens ?? null,
+    outputTokens: settlement.outputTokens ?? null,
+    latencyMs: settlement.latencyMs ?? null,
+    providerRequestId: settlement.providerRequestId ?? null,
+    output: settlement.output ?? null,
+    errorCode: settlement.errorCode ?? null,
+    errorMessage: settlement.errorMessage ?? null,
+    score: settlement.score ?? null,
+    detail: settlement.detail ?? null,
+    setDetail: settlement.detail !== undefined,
+    withState,
+  };
+}
+
+/** The parameters $1-$17 of `switchyard_settle_attempt` (and $1-$17 of `switchyard_settle_and_read`). */
+function settleValues(attemptId: string, settlement: AttemptSettlement): unknown[] {
+  const p = settleJson({ attemptId, settlement, withState: false });
   return [
-    attemptId,
-    settlement.outcome,
-    charge?.id ?? null,
-    charge === undefined ? null : decimalText(charge.chargedUsd),
-    charge?.basis ?? null,
-    charge?.errorCode ?? null,
-    charge?.providerRequestId ?? null,
-    settlement.inputTokens ?? null,
-    settlement.outputTokens ?? null,
-    settlement.latencyMs ?? null,
-    settlement.providerRequestId ?? null,
-    settlement.output ?? null,
-    settlement.errorCode ?? null,
-    settlement.errorMessage ?? null,
-    settlement.score ?? null,
-    settlement.detail === undefined ? null : JSON.stringify(settlement.detail),
-    settlement.detail !== undefined,
+    p.attempt,
+    p.outcome,
+    p.try,
+    p.charged,
+    p.basis,
+    p.tryErrorCode,
+    p.tryRequestId,
+    p.inputTokens,
+    p.outputTokens,
+    p.latencyMs,
+    p.providerRequestId,
+    p.output,
+    p.errorCode,
+    p.errorMessage,
+    p.score,
+    p.detail === null ? null : JSON.stringify(p.detail),
+    p.setDetail,
   ];
 }
 
