@@ -57,8 +57,9 @@ DECLARE
   v_ids uuid[];
   v_tries uuid[];
 BEGIN
+  -- `= ANY(array)`, not `IN (subquery)`: a plan cached while the tables were small must not scan them.
   v_ids := ARRAY(SELECT DISTINCT a.query_id FROM attempts a
-                 WHERE a.id IN (SELECT (e->>'attempt')::uuid FROM jsonb_array_elements(p_items) e));
+                 WHERE a.id = ANY(ARRAY(SELECT (e->>'attempt')::uuid FROM jsonb_array_elements(p_items) e)));
   PERFORM 1 FROM queries WHERE id = ANY(v_ids) ORDER BY id FOR UPDATE;
   v_tries := ARRAY(SELECT (e->>'try')::uuid FROM jsonb_array_elements(p_items) e WHERE e->>'try' IS NOT NULL);
   PERFORM switchyard_lock_key_months(
