@@ -80,3 +80,27 @@ BEGIN
   END LOOP;
 END;
 $$;
+
+-- p_items: [{query, status, answer, answerModel, errorCode, errorMessage, outcome, event, delivery}] as
+-- switchyard_finalize_query takes them. Queries first in id order, then their batches' rows in id
+-- order (every query of a batch counts itself on one row). One row per item.
+CREATE OR REPLACE FUNCTION switchyard_finalize_queries(p_items jsonb) RETURNS TABLE (
+  ord integer, ended boolean, delivery_id uuid, batch_id uuid, batch_status text, expansion_done boolean,
+  query_count integer, invalid_count integer, completed_count integer, failed_count integer
+) LANGUAGE plpgsql AS $$
+DECLARE
+  v_item jsonb;
+  v_ord bigint;
+  v_ids uuid[];
+BEGIN
+  v_ids := ARRAY(SELECT DISTINCT (e->>'query')::uuid FROM jsonb_array_elements(p_items) e);
+  PERFORM 1 FROM queries WHERE id = ANY(v_ids) ORDER BY id FOR UPDATE;
+  PERFORM 1 FROM batches WHERE id = ANY(ARRAY(SELECT q.batch_id FROM queries q WHERE q.id = ANY(v_ids)))
+  ORDER BY id FOR UPDATE;
+  FOR v_item, v_ord IN SELECT e, n FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(e, n) LOOP
+    RETURN QUERY SELECT v_ord::integer, f.* FROM switchyard_finalize_query(
+      (v_item->>'query')::uuid, (v_item->>'status')::"QueryStatus", v_item->>'answer', v_item->>'answerModel',
+      v_item->>'errorCode', v_item->>'errorMessage', v_item->'outcome', v_item->>'event', (v_item->>'delivery')::uuid) f;
+  END LOOP;
+END;
+$$;

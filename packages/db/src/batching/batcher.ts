@@ -1,3 +1,5 @@
+import { isDatabaseUnavailable } from '../connection/database-errors.js';
+
 /** One item's result from a batch: its value, or the error that item alone failed with. */
 export type BatchResult<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
@@ -93,4 +95,42 @@ export function poolBatcher<I, O>(
     batchers.set(name, batcher as (item: never) => Promise<unknown>);
   }
   return batcher;
+}
+
+/**
+ * Runs a batch of database items: one item alone by its own prepared statement; several by the batch
+ * statement, in one transaction. When that statement fails for anything but an unreachable database
+ * (one item's error, a deadlock the server broke), nothing of it was committed and the items run one by
+ * one, so each gets its own result or error.
+ */
+export async function runBatch<I, O>(
+  items: readonly I[],
+  one: (item: I) => Promise<O>,
+  many: (items: readonly I[]) => Promise<O[]>,
+): Promise<BatchResult<O>[]> {
+  const each = () =>
+    Promise.all(
+      items.map((item) =>
+        one(item).then(
+          (value): BatchResult<O> => ({ ok: true, value }),
+          (error: unknown): BatchResult<O> => ({ ok: false, error }),
+        ),
+      ),
+    );
+  if (items.length === 1) return each();
+  let results: O[];
+  try {
+    results = await many(items);
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw error;
+    return each();
+  }
+  return results.map((value) => ({ ok: true, value }));
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether an id can name a row: one that is not a UUID must not fail the other items' statement. */
+export function isUuid(id: string): boolean {
+  return UUID.test(id);
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type BatchResult, createBatcher, poolBatcher } from '../batching/batcher.js';
+import { createBatcher, poolBatcher, runBatch } from '../batching/batcher.js';
 import { type PrismaClient, sqlPool } from '../client.js';
-import { isDatabaseUnavailable } from '../connection/database-errors.js';
 import type { Attempt } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { type DecisionState, type DecisionStateJson, decisionStateFromJson } from './pipeline-reads.js';
@@ -196,37 +195,6 @@ interface BeginRow {
   try_number: number | null;
   max_output_tokens: number | null;
   reserved_usd: string | null;
-}
-
-/**
- * Runs a batch of ledger items: one item alone by its own prepared statement; several by the batch
- * statement, in one transaction. When that statement fails for anything but an unreachable database
- * (one item's error, a deadlock the server broke), nothing of it was committed and the items run one by
- * one, so each gets its own result or error.
- */
-async function runBatch<I, O>(
-  items: readonly I[],
-  one: (item: I) => Promise<O>,
-  many: (items: readonly I[]) => Promise<O[]>,
-): Promise<BatchResult<O>[]> {
-  const each = () =>
-    Promise.all(
-      items.map((item) =>
-        one(item).then(
-          (value): BatchResult<O> => ({ ok: true, value }),
-          (error: unknown): BatchResult<O> => ({ ok: false, error }),
-        ),
-      ),
-    );
-  if (items.length === 1) return each();
-  let results: O[];
-  try {
-    results = await many(items);
-  } catch (error) {
-    if (isDatabaseUnavailable(error)) throw error;
-    return each();
-  }
-  return results.map((value) => ({ ok: true, value }));
 }
 
 /** A decimal as the functions take it: plain notation, never exponent form. */

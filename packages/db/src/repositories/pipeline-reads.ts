@@ -1,4 +1,4 @@
-import { createBatcher, poolBatcher } from '../batching/batcher.js';
+import { createBatcher, isUuid, poolBatcher } from '../batching/batcher.js';
 import { type PrismaClient, sqlPool } from '../client.js';
 import { type Attempt, Prisma } from '../generated/prisma/client.js';
 import { type AttemptJson, attemptFromJson } from './ledger.js';
@@ -41,8 +41,6 @@ export function pipelineQueryFromRow(row: PipelineQueryRow): PipelineQuery {
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A query as a call or decide job reads it; null when there is none. Batched: see {@link createBatcher}. */
 export function readPipelineQuery(prisma: PrismaClient, queryId: string): Promise<PipelineQuery | null> {
   const pool = sqlPool(prisma);
@@ -51,8 +49,7 @@ export function readPipelineQuery(prisma: PrismaClient, queryId: string): Promis
       maxBatch: 200,
       maxInFlight: 2,
       async run(ids) {
-        // An id that is not a UUID names no query; it must not fail the other items' statement.
-        const valid = ids.filter((id) => UUID.test(id));
+        const valid = ids.filter(isUuid);
         const { rows } = await pool.query<PipelineQueryRow>({
           name: 'switchyard_read_pipeline_queries',
           text: `SELECT id, prompt, system, options, plan, status::text AS status, api_key_id, max_cost_usd::text AS max_cost_usd

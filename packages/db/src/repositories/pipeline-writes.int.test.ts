@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient, type PrismaClient } from '../client.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createPrismaClient, type PrismaClient, sqlPool } from '../client.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
+import { createApiKey } from './api-keys.js';
 import { beginAttempt, settleAttempt } from './ledger.js';
 import { readDecisionState, readPipelineQuery } from './pipeline-reads.js';
 import { claimQueryForRouting, finalizeQueryRow, insertQuery, storeQueryPlan } from './pipeline-writes.js';
@@ -130,5 +131,74 @@ describe('pipeline writes', () => {
     ]);
     expect(read.map((query) => query?.prompt ?? null)).toEqual(['a', null, null, 'b', 'a']);
     expect(read[0]).toMatchObject({ id: a, status: 'queued', maxCostUsd: '0.050000000000' });
+  });
+
+  it('claims, plans and ends many queries asked for at once in one statement each, as one by one would', async () => {
+    const { summary } = await createApiKey(prisma, { name: 'batched-writes' });
+    const file = await prisma.file.create({
+      data: { apiKeyId: summary.id, purpose: 'batch', filename: 'in.jsonl', bytes: 1, lineCount: 12 },
+    });
+    const batch = await prisma.batch.create({
+      data: {
+        apiKeyId: summary.id,
+        inputFileId: file.id,
+        endpoint: '/v1/chat/completions',
+        completionWindow: '24h',
+        queryMaxCostUsd: '0.05',
+        queryCount: 12,
+        expansionDone: true,
+        status: 'in_progress',
+        expiresAt: new Date(Date.now() + 86_400_000),
+      },
+    });
+    const ids: string[] = [];
+    for (let index = 0; index < 12; index += 1) {
+      const { query } = await insertQuery(prisma, newQuery({ prompt: `q${index}` }));
+      await prisma.query.update({ where: { id: query.id }, data: { batchId: batch.id, batchIndex: index } });
+      ids.push(query.id);
+    }
+    const missing = '00000000-0000-4000-8000-000000000000';
+
+    // A duplicate claim gets the query too (a retried route job), as two statements would.
+    const claims = await Promise.all(
+      [...ids, ids[0] as string, missing, 'nope'].map((id) => claimQueryForRouting(prisma, id)),
+    );
+    expect(claims.map((claim) => claim?.query.prompt ?? null)).toEqual([
+      ...ids.map((_, index) => `q${index}`),
+      'q0',
+      null,
+      null,
+    ]);
+    // Only the first plan of a query is stored.
+    const stored = await Promise.all(
+      [...ids, ids[0] as string, missing, 'nope'].map((id, index) => storeQueryPlan(prisma, id, { stages: [index] })),
+    );
+    expect(stored).toEqual([...ids.map(() => true), false, false, false]);
+    expect((await readDecisionState(prisma, ids[0] as string))?.query).toMatchObject({
+      status: 'running',
+      plan: { stages: [0] },
+    });
+
+    const ending = (answer: string) => ({
+      status: 'completed' as const,
+      answer,
+      answerModel: 'm',
+      outcome: {},
+      event: 'query.completed',
+    });
+    const spy = vi.spyOn(sqlPool(prisma), 'query');
+    const ended = await Promise.all(
+      [...ids, ids[0] as string, missing].map((id, index) => finalizeQueryRow(prisma, id, ending(`a${index}`))),
+    );
+    const names = spy.mock.calls.map(([config]) => (config as { name?: string }).name);
+    spy.mockRestore();
+    expect(names).toEqual(['switchyard_finalize_queries']);
+    expect(ended.map((result) => result.ended)).toEqual([...ids.map(() => true), false, false]);
+    // Each query counted once on its batch, in order: the last ending saw all twelve.
+    const counts = ended.slice(0, 12).map((result) => result.batch?.completedCount);
+    expect([...counts].sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(ids.map((_, index) => index + 1));
+    const row = await prisma.batch.findUniqueOrThrow({ where: { id: batch.id } });
+    expect([row.completedCount, row.failedCount]).toEqual([12, 0]);
+    expect((await prisma.query.findUniqueOrThrow({ where: { id: ids[0] as string } })).answer).toBe('a0');
   });
 });

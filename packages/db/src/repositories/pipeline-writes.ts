@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createBatcher, isUuid, poolBatcher, runBatch } from '../batching/batcher.js';
 import { type PrismaClient, sqlPool } from '../client.js';
 import { type PipelineQuery, type PipelineQueryRow, pipelineQueryFromRow } from './pipeline-reads.js';
 
@@ -37,33 +38,55 @@ export async function finalizeQueryRow(
   queryId: string,
   ending: QueryEnding,
 ): Promise<{ ended: boolean; deliveryId: string | null; batch: BatchCountersRow | null }> {
+  const pool = sqlPool(prisma);
+  const finalize = poolBatcher(pool, 'finalizeQueryRow', () =>
+    createBatcher<FinalizeItem, FinalizeRow | undefined>({
+      maxBatch: 64,
+      maxInFlight: 2,
+      run: (items) =>
+        runBatch(
+          items,
+          async (item) => {
+            const { rows } = await pool.query<FinalizeRow>({
+              name: 'switchyard_finalize_query',
+              text: 'SELECT * FROM switchyard_finalize_query($1, $2::"QueryStatus", $3, $4, $5, $6, $7::jsonb, $8, $9)',
+              values: [
+                item.query,
+                item.status,
+                item.answer,
+                item.answerModel,
+                item.errorCode,
+                item.errorMessage,
+                JSON.stringify(item.outcome),
+                item.event,
+                item.delivery,
+              ],
+            });
+            return rows[0];
+          },
+          async (batch) => {
+            const { rows } = await pool.query<FinalizeRow & { ord: number }>({
+              name: 'switchyard_finalize_queries',
+              text: 'SELECT * FROM switchyard_finalize_queries($1::jsonb)',
+              values: [JSON.stringify(batch)],
+            });
+            return rows.sort((a, b) => a.ord - b.ord);
+          },
+        ),
+    }),
+  );
   const completed = ending.status === 'completed';
-  const { rows } = await sqlPool(prisma).query<{
-    ended: boolean;
-    delivery_id: string | null;
-    batch_id: string | null;
-    batch_status: string | null;
-    expansion_done: boolean | null;
-    query_count: number | null;
-    invalid_count: number | null;
-    completed_count: number | null;
-    failed_count: number | null;
-  }>({
-    name: 'switchyard_finalize_query',
-    text: 'SELECT * FROM switchyard_finalize_query($1, $2::"QueryStatus", $3, $4, $5, $6, $7::jsonb, $8, $9)',
-    values: [
-      queryId,
-      ending.status,
-      completed ? ending.answer : null,
-      completed ? ending.answerModel : null,
-      completed ? null : ending.errorCode,
-      completed ? null : ending.errorMessage,
-      JSON.stringify(ending.outcome),
-      ending.event,
-      randomUUID(),
-    ],
+  const row = await finalize({
+    query: queryId,
+    status: ending.status,
+    answer: completed ? ending.answer : null,
+    answerModel: completed ? ending.answerModel : null,
+    errorCode: completed ? null : ending.errorCode,
+    errorMessage: completed ? null : ending.errorMessage,
+    outcome: ending.outcome,
+    event: ending.event,
+    delivery: randomUUID(),
   });
-  const row = rows[0];
   if (row === undefined || !row.ended) return { ended: false, deliveryId: null, batch: null };
   return {
     ended: true,
@@ -83,6 +106,31 @@ export async function finalizeQueryRow(
   };
 }
 
+/** One ending as `switchyard_finalize_query` (and, in a JSON array, `switchyard_finalize_queries`) takes it. */
+interface FinalizeItem {
+  query: string;
+  status: QueryEnding['status'];
+  answer: string | null;
+  answerModel: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  outcome: object;
+  event: string;
+  delivery: string;
+}
+
+interface FinalizeRow {
+  ended: boolean;
+  delivery_id: string | null;
+  batch_id: string | null;
+  batch_status: string | null;
+  expansion_done: boolean | null;
+  query_count: number | null;
+  invalid_count: number | null;
+  completed_count: number | null;
+  failed_count: number | null;
+}
+
 /**
  * Claims an unplanned query for routing, in one statement: queued (or routing: a retried route job)
  * becomes routing, and the claim returns what routing and the first decision read (the query, and
@@ -93,30 +141,65 @@ export async function claimQueryForRouting(
   prisma: PrismaClient,
   queryId: string,
 ): Promise<{ query: PipelineQuery; keyRemainingUsd: string | null } | null> {
-  const { rows } = await sqlPool(prisma).query<PipelineQueryRow & { key_remaining_usd: string | null }>({
-    name: 'switchyard_claim_routing',
-    text: `UPDATE queries q SET status = 'routing', updated_at = now()
-           WHERE q.id = $1 AND q.status IN ('queued', 'routing') AND q.plan IS NULL
-           RETURNING q.id, q.prompt, q.system, q.options, q.plan, q.status::text AS status, q.api_key_id,
-             q.max_cost_usd::text AS max_cost_usd, switchyard_key_remaining(q.api_key_id)::text AS key_remaining_usd`,
-    values: [queryId],
-  });
-  const row = rows[0];
-  if (row === undefined) return null;
+  const pool = sqlPool(prisma);
+  const claim = poolBatcher(pool, 'claimQueryForRouting', () =>
+    createBatcher<string, ClaimRow | null>({
+      maxBatch: 200,
+      maxInFlight: 2,
+      async run(ids) {
+        // Rows are locked in id order (an index scan of a sorted array), as every batch takes them.
+        const { rows } = await pool.query<ClaimRow>({
+          name: 'switchyard_claim_routing_many',
+          text: `UPDATE queries q SET status = 'routing', updated_at = now()
+                 WHERE q.id = ANY($1::uuid[]) AND q.status IN ('queued', 'routing') AND q.plan IS NULL
+                 RETURNING q.id, q.prompt, q.system, q.options, q.plan, q.status::text AS status, q.api_key_id,
+                   q.max_cost_usd::text AS max_cost_usd, switchyard_key_remaining(q.api_key_id)::text AS key_remaining_usd`,
+          values: [[...new Set(ids.filter(isUuid))].sort()],
+        });
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        return ids.map((id) => ({ ok: true, value: byId.get(id) ?? null }));
+      },
+    }),
+  );
+  const row = await claim(queryId);
+  if (row === null) return null;
   return {
     query: pipelineQueryFromRow(row),
     keyRemainingUsd: row.key_remaining_usd,
   };
 }
 
-/** Stores a routing query's plan and marks it running; false when it is no longer routing. */
+type ClaimRow = PipelineQueryRow & { key_remaining_usd: string | null };
+
+/** Stores a routing query's plan and marks it running; false when it is no longer routing. Batched. */
 export async function storeQueryPlan(prisma: PrismaClient, queryId: string, plan: unknown): Promise<boolean> {
-  const { rowCount } = await sqlPool(prisma).query({
-    name: 'switchyard_store_plan',
-    text: `UPDATE queries SET plan = $2::jsonb, status = 'running', updated_at = now() WHERE id = $1 AND status = 'routing'`,
-    values: [queryId, JSON.stringify(plan)],
-  });
-  return rowCount === 1;
+  const pool = sqlPool(prisma);
+  const store = poolBatcher(pool, 'storeQueryPlan', () =>
+    createBatcher<{ id: string; plan: string }, boolean>({
+      maxBatch: 200,
+      maxInFlight: 2,
+      async run(items) {
+        // The first plan of a query in the batch is stored (as two statements one after the other
+        // would): a later one for the same query finds it running and gets false.
+        const first = new Map<string, number>();
+        items.forEach((item, index) => {
+          if (isUuid(item.id) && !first.has(item.id)) first.set(item.id, index);
+        });
+        const sent = [...first.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        const { rows } = await pool.query<{ id: string }>({
+          name: 'switchyard_store_plans',
+          text: `UPDATE queries q SET plan = v.plan, status = 'running', updated_at = now()
+                 FROM unnest($1::uuid[], $2::jsonb[]) AS v(id, plan)
+                 WHERE q.id = v.id AND q.status = 'routing'
+                 RETURNING q.id`,
+          values: [sent.map(([id]) => id), sent.map(([, index]) => (items[index] as { plan: string }).plan)],
+        });
+        const stored = new Set(rows.map((row) => row.id));
+        return items.map((item, index) => ({ ok: true, value: first.get(item.id) === index && stored.has(item.id) }));
+      },
+    }),
+  );
+  return store({ id: queryId, plan: JSON.stringify(plan) });
 }
 
 /** Marks a planned query running (a decide job that finds it otherwise, e.g. after a recovery). */
