@@ -1,3 +1,4 @@
+export { type BatchResult, createBatcher } from './batching/batcher.js';
 export { createPrismaClient, type PrismaClient, sqlPool } from './client.js';
 export { connectClient, ensureDatabase, quoteIdentifier } from './connection/connect.js';
 export { isDatabaseUnavailable } from './connection/database-errors.js';
