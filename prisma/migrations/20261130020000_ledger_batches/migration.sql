@@ -104,3 +104,37 @@ BEGIN
   END LOOP;
 END;
 $$;
+
+-- Statements over many rows by id (`= ANY(array)`) planned while a table was small (a new database:
+-- every table empty and never analyzed until autovacuum's first pass) scan it whole, and the session
+-- keeps that plan: the scan then grows with the table. Every lookup of these functions is by key, so
+-- they plan without sequential scans.
+ALTER FUNCTION switchyard_lock_key_months(uuid[], date[]) SET enable_seqscan = off;
+ALTER FUNCTION switchyard_begin_tries(jsonb) SET enable_seqscan = off;
+ALTER FUNCTION switchyard_settle_and_read_many(jsonb) SET enable_seqscan = off;
+ALTER FUNCTION switchyard_finalize_queries(jsonb) SET enable_seqscan = off;
+
+-- Many queries' pipeline fields by id (the call jobs of a batch of reads).
+CREATE OR REPLACE FUNCTION switchyard_read_queries(p_ids uuid[]) RETURNS TABLE (
+  id uuid, prompt text, system text, options jsonb, plan jsonb, status text, api_key_id uuid, max_cost_usd text
+) LANGUAGE plpgsql STABLE SET enable_seqscan = off AS $$
+BEGIN
+  RETURN QUERY SELECT q.id, q.prompt, q.system, q.options, q.plan, q.status::text, q.api_key_id, q.max_cost_usd::text
+  FROM queries q WHERE q.id = ANY(p_ids);
+END;
+$$;
+
+-- Claims queued (or routing: a retried job) unplanned queries for routing, rows locked in id order;
+-- returns what routing and the first decision read.
+CREATE OR REPLACE FUNCTION switchyard_claim_routing(p_ids uuid[]) RETURNS TABLE (
+  id uuid, prompt text, system text, options jsonb, plan jsonb, status text, api_key_id uuid, max_cost_usd text,
+  key_remaining_usd text
+) LANGUAGE plpgsql SET enable_seqscan = off AS $$
+BEGIN
+  PERFORM 1 FROM queries q WHERE q.id = ANY(p_ids) ORDER BY q.id FOR UPDATE;
+  RETURN QUERY UPDATE queries q SET status = 'routing', updated_at = now()
+    WHERE q.id = ANY(p_ids) AND q.status IN ('queued', 'routing') AND q.plan IS NULL
+    RETURNING q.id, q.prompt, q.system, q.options, q.plan, q.status::text, q.api_key_id, q.max_cost_usd::text,
+      switchyard_key_remaining(q.api_key_id)::text;
+END;
+$$;

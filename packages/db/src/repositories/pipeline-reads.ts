@@ -51,9 +51,8 @@ export function readPipelineQuery(prisma: PrismaClient, queryId: string): Promis
       async run(ids) {
         const valid = ids.filter(isUuid);
         const { rows } = await pool.query<PipelineQueryRow>({
-          name: 'switchyard_read_pipeline_queries',
-          text: `SELECT id, prompt, system, options, plan, status::text AS status, api_key_id, max_cost_usd::text AS max_cost_usd
-                 FROM queries WHERE id = ANY($1::uuid[])`,
+          name: 'switchyard_read_queries',
+          text: 'SELECT * FROM switchyard_read_queries($1::uuid[])',
           values: [valid],
         });
         const byId = new Map(rows.map((row) => [row.id, pipelineQueryFromRow(row)]));

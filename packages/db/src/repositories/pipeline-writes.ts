@@ -147,14 +147,10 @@ export async function claimQueryForRouting(
       maxBatch: 200,
       maxInFlight: 2,
       async run(ids) {
-        // Rows are locked in id order (an index scan of a sorted array), as every batch takes them.
         const { rows } = await pool.query<ClaimRow>({
-          name: 'switchyard_claim_routing_many',
-          text: `UPDATE queries q SET status = 'routing', updated_at = now()
-                 WHERE q.id = ANY($1::uuid[]) AND q.status IN ('queued', 'routing') AND q.plan IS NULL
-                 RETURNING q.id, q.prompt, q.system, q.options, q.plan, q.status::text AS status, q.api_key_id,
-                   q.max_cost_usd::text AS max_cost_usd, switchyard_key_remaining(q.api_key_id)::text AS key_remaining_usd`,
-          values: [[...new Set(ids.filter(isUuid))].sort()],
+          name: 'switchyard_claim_routing',
+          text: 'SELECT * FROM switchyard_claim_routing($1::uuid[])',
+          values: [[...new Set(ids.filter(isUuid))]],
         });
         const byId = new Map(rows.map((row) => [row.id, row]));
         return ids.map((id) => ({ ok: true, value: byId.get(id) ?? null }));
