@@ -110,4 +110,30 @@ describe('API keys', () => {
     expect(await remainingKeyBudgetUsd(prisma, summary.id)).toBeNull();
     expect(await prisma.apiKeyUsage.count({ where: { apiKeyId: summary.id } })).toBe(0);
   });
+
+  it('authenticates many requests at once in one lookup, each with its own answer', async () => {
+    const live = await createApiKey(prisma, { name: 'batch-live', monthlyBudgetUsd: '3' });
+    const other = await createApiKey(prisma, { name: 'batch-other' });
+    const revoked = await createApiKey(prisma, { name: 'batch-revoked' });
+    await revokeApiKey(prisma, revoked.summary.id);
+    // Same prefix as the live key, wrong secret: must not pass for it.
+    const forged = `${live.key.slice(0, 11)}${'x'.repeat(live.key.length - 11)}`;
+    const results = await Promise.all(
+      [live.key, other.key, revoked.key, forged, 'not a key', live.key].map((token) =>
+        authenticateApiKey(prisma, token),
+      ),
+    );
+    expect(results.map((result) => (result.kind === 'ok' ? result.principal.name : result.kind))).toEqual([
+      'batch-live',
+      'batch-other',
+      'revoked',
+      'unknown',
+      'unknown',
+      'batch-live',
+    ]);
+    const remaining = await Promise.all(
+      [live.summary.id, other.summary.id, 'nope'].map((id) => remainingKeyBudgetUsd(prisma, id)),
+    );
+    expect(remaining).toEqual(['3', null, null]);
+  });
 });

@@ -1,4 +1,5 @@
 import { apiKeyLookupPrefix, generateApiKey, hashApiKey, isWellFormedApiKey, secretsEqual } from '@switchyard/auth';
+import { createBatcher, isUuid, poolBatcher } from '../batching/batcher.js';
 import { type PrismaClient, sqlPool } from '../client.js';
 import { Prisma } from '../generated/prisma/client.js';
 
@@ -122,21 +123,24 @@ export async function authenticateApiKey(
 ): Promise<ApiKeyAuthentication> {
   if (!isWellFormedApiKey(token)) return { kind: 'unknown' };
   const hash = hashApiKey(token);
-  // Plain SQL (one round trip, no query engine): every /v1 request comes through here.
-  const { rows } = await sqlPool(prisma).query<{
-    id: string;
-    name: string;
-    hash: string;
-    rpm: number | null;
-    monthly_budget_usd: string | null;
-    revoked_at: Date | null;
-    expires_at: Date | null;
-  }>({
-    name: 'switchyard_api_keys_by_prefix',
-    text: `SELECT id, name, hash, rpm, monthly_budget_usd::text AS monthly_budget_usd, revoked_at, expires_at
-           FROM api_keys WHERE prefix = $1`,
-    values: [apiKeyLookupPrefix(token)],
-  });
+  // Plain SQL (one round trip, no query engine), batched: every /v1 request comes through here.
+  const pool = sqlPool(prisma);
+  const lookup = poolBatcher(pool, 'authenticateApiKey', () =>
+    createBatcher<string, KeyRow[]>({
+      maxBatch: 200,
+      maxInFlight: 2,
+      async run(prefixes) {
+        const { rows } = await pool.query<KeyRow & { prefix: string }>({
+          name: 'switchyard_api_keys_by_prefixes',
+          text: `SELECT prefix, id, name, hash, rpm, monthly_budget_usd::text AS monthly_budget_usd, revoked_at, expires_at
+                 FROM api_keys WHERE prefix = ANY($1::text[])`,
+          values: [[...new Set(prefixes)]],
+        });
+        return prefixes.map((prefix) => ({ ok: true, value: rows.filter((row) => row.prefix === prefix) }));
+      },
+    }),
+  );
+  const rows = await lookup(apiKeyLookupPrefix(token));
   const row = rows.find((candidate) => secretsEqual(hash, candidate.hash));
   if (!row) return { kind: 'unknown' };
   if (row.revoked_at !== null) return { kind: 'revoked' };
@@ -162,13 +166,34 @@ export async function touchApiKey(prisma: PrismaClient, apiKeyId: string, at = n
  * flight, decimal USD (may be negative only if the budget was lowered). null: the key has no budget.
  */
 export async function remainingKeyBudgetUsd(prisma: PrismaClient, apiKeyId: string): Promise<string | null> {
-  const { rows } = await sqlPool(prisma).query<{ remaining: string | null }>({
-    name: 'switchyard_key_remaining_by_id',
-    text: 'SELECT switchyard_key_remaining($1)::text AS remaining',
-    values: [apiKeyId],
-  });
-  const remaining = rows[0]?.remaining;
+  const pool = sqlPool(prisma);
+  const read = poolBatcher(pool, 'remainingKeyBudgetUsd', () =>
+    createBatcher<string, string | null>({
+      maxBatch: 200,
+      maxInFlight: 2,
+      async run(ids) {
+        const { rows } = await pool.query<{ id: string; remaining: string | null }>({
+          name: 'switchyard_key_remaining_by_ids',
+          text: 'SELECT k AS id, switchyard_key_remaining(k)::text AS remaining FROM unnest($1::uuid[]) AS k',
+          values: [[...new Set(ids.filter(isUuid))]],
+        });
+        const byId = new Map(rows.map((row) => [row.id, row.remaining]));
+        return ids.map((id) => ({ ok: true, value: byId.get(id) ?? null }));
+      },
+    }),
+  );
+  const remaining = await read(apiKeyId);
   return remaining == null ? null : new Prisma.Decimal(remaining).toFixed();
+}
+
+interface KeyRow {
+  id: string;
+  name: string;
+  hash: string;
+  rpm: number | null;
+  monthly_budget_usd: string | null;
+  revoked_at: Date | null;
+  expires_at: Date | null;
 }
 
 function summaryOf(row: {

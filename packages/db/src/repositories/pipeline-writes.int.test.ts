@@ -201,4 +201,24 @@ describe('pipeline writes', () => {
     expect([row.completedCount, row.failedCount]).toEqual([12, 0]);
     expect((await prisma.query.findUniqueOrThrow({ where: { id: ids[0] as string } })).answer).toBe('a0');
   });
+
+  it('inserts queries sent at once in one statement; one idempotency key makes one query, the others get it back', async () => {
+    const spy = vi.spyOn(sqlPool(prisma), 'query');
+    const results = await Promise.all([
+      insertQuery(prisma, newQuery({ prompt: 'x1', idempotencyKey: 'batch:1', requestHash: 'h' })),
+      insertQuery(prisma, newQuery({ prompt: 'y' })),
+      insertQuery(prisma, newQuery({ prompt: 'x2', idempotencyKey: 'batch:1', requestHash: 'h' })),
+      insertQuery(prisma, newQuery({ prompt: 'z', idempotencyKey: 'batch:2' })),
+      insertQuery(prisma, newQuery({ prompt: 'x3', idempotencyKey: 'batch:1', requestHash: 'h' })),
+    ]);
+    const names = spy.mock.calls.map(([config]) => (config as { name?: string }).name);
+    spy.mockRestore();
+    expect(names.filter((name) => name === 'switchyard_insert_queries')).toHaveLength(1);
+    expect(names).not.toContain('switchyard_insert_query');
+    expect(results.map((result) => result.existing)).toEqual([false, false, true, false, true]);
+    expect(results[2]?.query).toEqual(results[0]?.query);
+    expect(results[4]?.query).toEqual(results[0]?.query);
+    const rows = await prisma.query.findMany({ where: { idempotencyKey: 'batch:1' } });
+    expect(rows.map((row) => row.prompt)).toEqual(['x1']);
+  });
 });

@@ -237,25 +237,65 @@ export async function insertQuery(
   query: NewQuery,
 ): Promise<{ existing: boolean; query: AcceptedQuery }> {
   const pool = sqlPool(prisma);
-  const { rows } = await pool.query<{ id: string; status: string; request_hash: string | null }>({
-    name: 'switchyard_insert_query',
-    text: `INSERT INTO queries (id, prompt, system, options, max_cost_usd, callback_url, api_key_id, idempotency_key, request_hash, updated_at)
-           VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, now())
-           ON CONFLICT (idempotency_key) DO NOTHING
-           RETURNING id, status::text AS status, request_hash`,
-    values: [
-      randomUUID(),
-      query.prompt,
-      query.system,
-      JSON.stringify(query.options),
-      query.maxCostUsd,
-      query.callbackUrl,
-      query.apiKeyId,
-      query.idempotencyKey,
-      query.requestHash,
-    ],
-  });
-  const inserted = rows[0];
+  const insert = poolBatcher(pool, 'insertQuery', () =>
+    createBatcher<NewQuery & { id: string }, InsertedRow | undefined>({
+      maxBatch: 200,
+      maxInFlight: 2,
+      run: (items) =>
+        runBatch(
+          items,
+          async (item) => {
+            const { rows } = await pool.query<InsertedRow>({
+              name: 'switchyard_insert_query',
+              text: `INSERT INTO queries (id, prompt, system, options, max_cost_usd, callback_url, api_key_id, idempotency_key, request_hash, updated_at)
+                     VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, now())
+                     ON CONFLICT (idempotency_key) DO NOTHING
+                     RETURNING id, status::text AS status, request_hash`,
+              values: [
+                item.id,
+                item.prompt,
+                item.system,
+                JSON.stringify(item.options),
+                item.maxCostUsd,
+                item.callbackUrl,
+                item.apiKeyId,
+                item.idempotencyKey,
+                item.requestHash,
+              ],
+            });
+            return rows[0];
+          },
+          async (batch) => {
+            // Of two new queries with one idempotency key in the batch, the first is inserted, as two
+            // statements one after the other would; the second finds it below.
+            const { rows } = await pool.query<InsertedRow>({
+              name: 'switchyard_insert_queries',
+              text: `INSERT INTO queries (id, prompt, system, options, max_cost_usd, callback_url, api_key_id, idempotency_key, request_hash, updated_at)
+                     SELECT t.id, t.prompt, t.system, t.options, t.max_cost_usd, t.callback_url, t.api_key_id, t.idempotency_key, t.request_hash, now()
+                     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::numeric[], $6::text[], $7::uuid[], $8::text[], $9::text[])
+                       WITH ORDINALITY AS t(id, prompt, system, options, max_cost_usd, callback_url, api_key_id, idempotency_key, request_hash, n)
+                     ORDER BY t.n
+                     ON CONFLICT (idempotency_key) DO NOTHING
+                     RETURNING id, status::text AS status, request_hash`,
+              values: [
+                batch.map((item) => item.id),
+                batch.map((item) => item.prompt),
+                batch.map((item) => item.system),
+                batch.map((item) => JSON.stringify(item.options)),
+                batch.map((item) => item.maxCostUsd),
+                batch.map((item) => item.callbackUrl),
+                batch.map((item) => item.apiKeyId),
+                batch.map((item) => item.idempotencyKey),
+                batch.map((item) => item.requestHash),
+              ],
+            });
+            const byId = new Map(rows.map((row) => [row.id, row]));
+            return batch.map((item) => byId.get(item.id));
+          },
+        ),
+    }),
+  );
+  const inserted = await insert({ ...query, id: randomUUID() });
   if (inserted !== undefined) {
     return { existing: false, query: { id: inserted.id, status: inserted.status, requestHash: inserted.request_hash } };
   }
@@ -263,6 +303,12 @@ export async function insertQuery(
   const existing = await findQueryByIdempotencyKey(prisma, query.idempotencyKey);
   if (existing === null) throw new Error('insertQuery: idempotency key conflict without a query');
   return { existing: true, query: existing };
+}
+
+interface InsertedRow {
+  id: string;
+  status: string;
+  request_hash: string | null;
 }
 
 /** The query an idempotency key (already scoped to its API key) created, if any. */
