@@ -134,3 +134,26 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(id: string): boolean {
   return UUID.test(id);
 }
+
+/**
+ * Rows by id, batched: every id asked for in one turn of the event loop goes into one statement
+ * (`text`, taking the distinct UUIDs as `$1::uuid[]`), whose rows come back to their callers by `id`;
+ * null for an id with no row (or one that is not a UUID, which is never sent).
+ */
+export function poolLookupById<R extends { id: string }>(
+  pool: { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }> },
+  name: string,
+  text: string,
+): (id: string) => Promise<R | null> {
+  return poolBatcher(pool, name, () =>
+    createBatcher<string, R | null>({
+      maxBatch: 200,
+      maxInFlight: 2,
+      async run(ids) {
+        const { rows } = await pool.query({ name, text, values: [[...new Set(ids.filter(isUuid))]] });
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        return ids.map((id) => ({ ok: true, value: byId.get(id) ?? null }));
+      },
+    }),
+  );
+}

@@ -1,5 +1,5 @@
 import { apiKeyLookupPrefix, generateApiKey, hashApiKey, isWellFormedApiKey, secretsEqual } from '@switchyard/auth';
-import { createBatcher, isUuid, poolBatcher } from '../batching/batcher.js';
+import { createBatcher, poolBatcher, poolLookupById } from '../batching/batcher.js';
 import { type PrismaClient, sqlPool } from '../client.js';
 import { Prisma } from '../generated/prisma/client.js';
 
@@ -166,23 +166,12 @@ export async function touchApiKey(prisma: PrismaClient, apiKeyId: string, at = n
  * flight, decimal USD (may be negative only if the budget was lowered). null: the key has no budget.
  */
 export async function remainingKeyBudgetUsd(prisma: PrismaClient, apiKeyId: string): Promise<string | null> {
-  const pool = sqlPool(prisma);
-  const read = poolBatcher(pool, 'remainingKeyBudgetUsd', () =>
-    createBatcher<string, string | null>({
-      maxBatch: 200,
-      maxInFlight: 2,
-      async run(ids) {
-        const { rows } = await pool.query<{ id: string; remaining: string | null }>({
-          name: 'switchyard_key_remaining_by_ids',
-          text: 'SELECT k AS id, switchyard_key_remaining(k)::text AS remaining FROM unnest($1::uuid[]) AS k',
-          values: [[...new Set(ids.filter(isUuid))]],
-        });
-        const byId = new Map(rows.map((row) => [row.id, row.remaining]));
-        return ids.map((id) => ({ ok: true, value: byId.get(id) ?? null }));
-      },
-    }),
+  const read = poolLookupById<{ id: string; remaining: string | null }>(
+    sqlPool(prisma),
+    'switchyard_key_remaining_by_ids',
+    'SELECT k AS id, switchyard_key_remaining(k)::text AS remaining FROM unnest($1::uuid[]) AS k',
   );
-  const remaining = await read(apiKeyId);
+  const remaining = (await read(apiKeyId))?.remaining;
   return remaining == null ? null : new Prisma.Decimal(remaining).toFixed();
 }
 

@@ -1,4 +1,4 @@
-import { createBatcher, isUuid, poolBatcher } from '../batching/batcher.js';
+import { poolLookupById } from '../batching/batcher.js';
 import { type PrismaClient, sqlPool } from '../client.js';
 import { type Attempt, Prisma } from '../generated/prisma/client.js';
 import { type AttemptJson, attemptFromJson } from './ledger.js';
@@ -43,24 +43,12 @@ export function pipelineQueryFromRow(row: PipelineQueryRow): PipelineQuery {
 
 /** A query as a call or decide job reads it; null when there is none. Batched: see {@link createBatcher}. */
 export function readPipelineQuery(prisma: PrismaClient, queryId: string): Promise<PipelineQuery | null> {
-  const pool = sqlPool(prisma);
-  const read = poolBatcher(pool, 'readPipelineQuery', () =>
-    createBatcher<string, PipelineQuery | null>({
-      maxBatch: 200,
-      maxInFlight: 2,
-      async run(ids) {
-        const valid = ids.filter(isUuid);
-        const { rows } = await pool.query<PipelineQueryRow>({
-          name: 'switchyard_read_queries',
-          text: 'SELECT * FROM switchyard_read_queries($1::uuid[])',
-          values: [valid],
-        });
-        const byId = new Map(rows.map((row) => [row.id, pipelineQueryFromRow(row)]));
-        return ids.map((id) => ({ ok: true, value: byId.get(id) ?? null }));
-      },
-    }),
+  const read = poolLookupById<PipelineQueryRow>(
+    sqlPool(prisma),
+    'switchyard_read_queries',
+    'SELECT * FROM switchyard_read_queries($1::uuid[])',
   );
-  return read(queryId);
+  return read(queryId).then((row) => (row === null ? null : pipelineQueryFromRow(row)));
 }
 
 /** What a decide step reads: the query, its attempts in ledger order, what its key may still spend. */

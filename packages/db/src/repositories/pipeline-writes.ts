@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createBatcher, isUuid, poolBatcher, runBatch } from '../batching/batcher.js';
+import { createBatcher, isUuid, poolBatcher, poolLookupById, runBatch } from '../batching/batcher.js';
 import { type PrismaClient, sqlPool } from '../client.js';
 import { type PipelineQuery, type PipelineQueryRow, pipelineQueryFromRow } from './pipeline-reads.js';
 
@@ -141,21 +141,10 @@ export async function claimQueryForRouting(
   prisma: PrismaClient,
   queryId: string,
 ): Promise<{ query: PipelineQuery; keyRemainingUsd: string | null } | null> {
-  const pool = sqlPool(prisma);
-  const claim = poolBatcher(pool, 'claimQueryForRouting', () =>
-    createBatcher<string, ClaimRow | null>({
-      maxBatch: 200,
-      maxInFlight: 2,
-      async run(ids) {
-        const { rows } = await pool.query<ClaimRow>({
-          name: 'switchyard_claim_routing',
-          text: 'SELECT * FROM switchyard_claim_routing($1::uuid[])',
-          values: [[...new Set(ids.filter(isUuid))]],
-        });
-        const byId = new Map(rows.map((row) => [row.id, row]));
-        return ids.map((id) => ({ ok: true, value: byId.get(id) ?? null }));
-      },
-    }),
+  const claim = poolLookupById<ClaimRow>(
+    sqlPool(prisma),
+    'switchyard_claim_routing',
+    'SELECT * FROM switchyard_claim_routing($1::uuid[])',
   );
   const row = await claim(queryId);
   if (row === null) return null;
