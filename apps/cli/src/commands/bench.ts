@@ -39,6 +39,7 @@ export function registerBenchCommand(program: Command): void {
       '256',
     )
     .option('--raw-jobs <n>', 'trivial jobs of the raw BullMQ measurement', '20000')
+    .option('--raw-runs <n>', 'raw BullMQ measurements; the fastest is the yardstick', '3')
     .option('--keep', 'keep the bench database and queue keys afterwards')
     .option('--cpu-prof <dir>', 'write V8 CPU profiles of the API and workers into this folder (node --cpu-prof)')
     .action(
@@ -50,6 +51,7 @@ export function registerBenchCommand(program: Command): void {
         submit: string;
         callsInFlight: string;
         rawJobs: string;
+        rawRuns: string;
         keep?: boolean;
         cpuProf?: string;
       }) => {
@@ -61,6 +63,7 @@ export function registerBenchCommand(program: Command): void {
           submit: 'queries' | 'batch';
           callsInFlight: number;
           rawJobs: number;
+          rawRuns: number;
         };
         try {
           parsed = {
@@ -71,6 +74,7 @@ export function registerBenchCommand(program: Command): void {
             submit: submitMode(options.submit),
             callsInFlight: positiveInteger('--calls-in-flight', options.callsInFlight, 100_000),
             rawJobs: positiveInteger('--raw-jobs', options.rawJobs, 10_000_000),
+            rawRuns: positiveInteger('--raw-runs', options.rawRuns, 20),
           };
         } catch (error) {
           console.error(`error: ${(error as Error).message}`);
