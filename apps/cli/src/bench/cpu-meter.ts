@@ -64,17 +64,20 @@ export async function startCpuMeter(options: {
       'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
       [options.databaseName],
     );
+    let readable = 0;
     for (const { pid } of rows as { pid: number }[]) {
       const seconds = await processCpuSeconds(pid);
-      if (seconds === null) {
-        postgresVisible = false;
-        continue;
-      }
+      // Unreadable: a backend that ended since it was listed (a pool closing an idle connection), or
+      // the server is not on this host. Only the second makes Postgres's share unknown: decided once,
+      // at the start, when no backend at all can be read.
+      if (seconds === null) continue;
+      readable += 1;
       const known = backends.get(pid);
       if (known) known.last = seconds;
       // A backend seen at the start counts from there; one started during the phase from its start.
       else backends.set(pid, { first: baseline ? seconds : 0, last: seconds });
     }
+    if (baseline && rows.length > 0 && readable === 0) postgresVisible = false;
   };
   await sample(true);
   let sampling = true;
