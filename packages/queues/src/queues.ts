@@ -132,7 +132,6 @@ export function createQueues(settings: QueueSettings): Queues {
     if (add === undefined) {
       add = createBatcher({
         maxBatch: 500,
-        maxInFlight: 2,
         run: async (jobs: readonly { name: string; data: object; opts: JobsOptions }[]) =>
           (await queue.addBulk([...jobs])).map((job) => ({ ok: true as const, value: job })),
       });

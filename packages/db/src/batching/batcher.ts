@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { isDatabaseUnavailable } from '../connection/database-errors.js';
 
 /** One item's result from a batch: its value, or the error that item alone failed with. */
@@ -8,9 +9,11 @@ export interface BatcherOptions<I, O> {
   run(items: readonly I[]): Promise<BatchResult<O>[]>;
   /** Most items in one batch. */
   maxBatch: number;
-  /** Most batches running at once. */
-  maxInFlight: number;
+  /** Most batches running at once (default 2). */
+  maxInFlight?: number;
 }
+
+const BATCHES_IN_FLIGHT = 2;
 
 /**
  * Group commit for the database's hot path. Every item asked for during one turn of the event loop
@@ -58,13 +61,14 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): (item: I) =>
       });
   };
 
+  const maxInFlight = options.maxInFlight ?? BATCHES_IN_FLIGHT;
   const flush = () => {
     scheduled = false;
-    while (inFlight < options.maxInFlight && pending.length > 0) send(pending.splice(0, options.maxBatch));
+    while (inFlight < maxInFlight && pending.length > 0) send(pending.splice(0, options.maxBatch));
   };
 
   const schedule = () => {
-    if (scheduled || pending.length === 0 || inFlight >= options.maxInFlight) return;
+    if (scheduled || pending.length === 0 || inFlight >= maxInFlight) return;
     scheduled = true;
     setImmediate(flush);
   };
@@ -80,7 +84,7 @@ const poolBatchers = new WeakMap<object, Map<string, (item: never) => Promise<un
 
 /** The batcher named `name` of a connection pool, made on first use: one per pool and operation. */
 export function poolBatcher<I, O>(
-  pool: object,
+  pool: pg.Pool,
   name: string,
   make: () => (item: I) => Promise<O>,
 ): (item: I) => Promise<O> {
@@ -128,6 +132,35 @@ export async function runBatch<I, O>(
   return results.map((value) => ({ ok: true, value }));
 }
 
+/**
+ * The batcher named `name` of a pool for a statement with a single form (`one`, its own prepared
+ * statement) and a batch form (`many`, one transaction), run through {@link runBatch}. `make` runs once
+ * per pool.
+ */
+export function poolStatementBatcher<I, O>(
+  pool: pg.Pool,
+  name: string,
+  make: () => { maxBatch: number; one(item: I): Promise<O>; many(items: readonly I[]): Promise<O[]> },
+): (item: I) => Promise<O> {
+  return poolBatcher(pool, name, () => {
+    const { maxBatch, one, many } = make();
+    return createBatcher<I, O>({ maxBatch, run: (items) => runBatch(items, one, many) });
+  });
+}
+
+/**
+ * Calls a batch function of the migrations, which takes its items as one JSON array and returns a row
+ * per item numbered `ord` (from 1): the rows, in the items' order.
+ */
+export async function callJsonBatch<R>(pool: pg.Pool, fn: string, items: readonly unknown[]): Promise<R[]> {
+  const { rows } = await pool.query<R & { ord: number }>({
+    name: fn,
+    text: `SELECT * FROM ${fn}($1::jsonb)`,
+    values: [JSON.stringify(items)],
+  });
+  return rows.sort((a, b) => a.ord - b.ord);
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Whether an id can name a row: one that is not a UUID must not fail the other items' statement. */
@@ -141,16 +174,15 @@ export function isUuid(id: string): boolean {
  * null for an id with no row (or one that is not a UUID, which is never sent).
  */
 export function poolLookupById<R extends { id: string }>(
-  pool: { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }> },
+  pool: pg.Pool,
   name: string,
   text: string,
 ): (id: string) => Promise<R | null> {
   return poolBatcher(pool, name, () =>
     createBatcher<string, R | null>({
       maxBatch: 200,
-      maxInFlight: 2,
       async run(ids) {
-        const { rows } = await pool.query({ name, text, values: [[...new Set(ids.filter(isUuid))]] });
+        const { rows } = await pool.query<R>({ name, text, values: [[...new Set(ids.filter(isUuid))]] });
         const byId = new Map(rows.map((row) => [row.id, row]));
         return ids.map((id) => ({ ok: true, value: byId.get(id) ?? null }));
       },

@@ -128,7 +128,6 @@ export async function authenticateApiKey(
   const lookup = poolBatcher(pool, 'authenticateApiKey', () =>
     createBatcher<string, KeyRow[]>({
       maxBatch: 200,
-      maxInFlight: 2,
       async run(prefixes) {
         const { rows } = await pool.query<KeyRow & { prefix: string }>({
           name: 'switchyard_api_keys_by_prefixes',

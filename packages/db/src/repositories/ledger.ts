@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createBatcher, poolBatcher, runBatch } from '../batching/batcher.js';
+import { callJsonBatch, poolStatementBatcher } from '../batching/batcher.js';
 import { type PrismaClient, sqlPool } from '../client.js';
 import type { Attempt } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
@@ -92,45 +92,34 @@ export async function beginAttempt(
 ): Promise<BeginAttemptResult> {
   const pool = sqlPool(prisma);
   const pricing = call.pricing;
-  const begin = poolBatcher(pool, 'beginAttempt', () =>
-    createBatcher<BeginItem, BeginRow>({
-      maxBatch: LEDGER_BATCH,
-      maxInFlight: 2,
-      run: (items) =>
-        runBatch(items, beginOne, async (batch) => {
-          const { rows } = await pool.query<BeginRow & { ord: number }>({
-            name: 'switchyard_begin_tries',
-            text: 'SELECT * FROM switchyard_begin_tries($1::jsonb)',
-            values: [JSON.stringify(batch)],
-          });
-          return rows.sort((a, b) => a.ord - b.ord);
-        }),
-    }),
-  );
-  const beginOne = async (item: BeginItem): Promise<BeginRow> => {
-    const { rows } = await pool.query<BeginRow>({
-      name: 'switchyard_begin_try',
-      text: 'SELECT * FROM switchyard_begin_try($1, $2, $3::"AttemptRole", $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)',
-      values: [
-        item.query,
-        item.stage,
-        item.role,
-        item.slot,
-        item.model,
-        item.provider,
-        item.attempt,
-        item.try,
-        item.fixed,
-        item.input,
-        item.outputPerMTok,
-        item.maxOutput,
-        item.minOutput,
-      ],
-    });
-    const row = rows[0];
-    if (!row) throw new Error(`beginAttempt: no result for query ${item.query}`);
-    return row;
-  };
+  const begin = poolStatementBatcher<BeginItem, BeginRow>(pool, 'beginAttempt', () => ({
+    maxBatch: LEDGER_BATCH,
+    async one(item) {
+      const { rows } = await pool.query<BeginRow>({
+        name: 'switchyard_begin_try',
+        text: 'SELECT * FROM switchyard_begin_try($1, $2, $3::"AttemptRole", $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)',
+        values: [
+          item.query,
+          item.stage,
+          item.role,
+          item.slot,
+          item.model,
+          item.provider,
+          item.attempt,
+          item.try,
+          item.fixed,
+          item.input,
+          item.outputPerMTok,
+          item.maxOutput,
+          item.minOutput,
+        ],
+      });
+      const row = rows[0];
+      if (!row) throw new Error(`beginAttempt: no result for query ${item.query}`);
+      return row;
+    },
+    many: (items) => callJsonBatch<BeginRow>(pool, 'switchyard_begin_tries', items),
+  }));
   const row = await begin({
     query: key.queryId,
     stage: key.stage,
@@ -268,32 +257,21 @@ export async function settleAttemptAndRead(
   options: { withState?: boolean } = {},
 ): Promise<{ settled: boolean; attempt: Attempt; state?: DecisionState }> {
   const pool = sqlPool(prisma);
-  const settle = poolBatcher(pool, 'settleAttemptAndRead', () =>
-    createBatcher<SettleItem, SettleResult>({
-      maxBatch: LEDGER_BATCH,
-      maxInFlight: 2,
-      run: (items) =>
-        runBatch(
-          items,
-          async (item) => {
-            const { rows } = await pool.query<{ result: SettleResult }>({
-              name: 'switchyard_settle_and_read',
-              text: `SELECT switchyard_settle_and_read(${SETTLE_PARAMETERS}, $18) AS result`,
-              values: [...settleValues(item.attemptId, item.settlement), item.withState],
-            });
-            return rows[0]?.result ?? { settled: false, attempt: null };
-          },
-          async (batch) => {
-            const { rows } = await pool.query<{ ord: number; result: SettleResult }>({
-              name: 'switchyard_settle_and_read_many',
-              text: 'SELECT ord, result FROM switchyard_settle_and_read_many($1::jsonb)',
-              values: [JSON.stringify(batch.map(settleJson))],
-            });
-            return rows.sort((a, b) => a.ord - b.ord).map((row) => row.result);
-          },
-        ),
-    }),
-  );
+  const settle = poolStatementBatcher<SettleItem, SettleResult>(pool, 'settleAttemptAndRead', () => ({
+    maxBatch: LEDGER_BATCH,
+    async one(item) {
+      const { rows } = await pool.query<{ result: SettleResult }>({
+        name: 'switchyard_settle_and_read',
+        text: `SELECT switchyard_settle_and_read(${SETTLE_PARAMETERS}, $18) AS result`,
+        values: [...settleValues(item.attemptId, item.settlement), item.withState],
+      });
+      return rows[0]?.result ?? { settled: false, attempt: null };
+    },
+    many: async (items) =>
+      (
+        await callJsonBatch<{ result: SettleResult }>(pool, 'switchyard_settle_and_read_many', items.map(settleJson))
+      ).map((row) => row.result),
+  }));
   const result = await settle({ attemptId, settlement, withState: options.withState === true });
   if (result?.attempt == null) throw new Error(`settleAttemptAndRead: attempt ${attemptId} does not exist`);
   return {

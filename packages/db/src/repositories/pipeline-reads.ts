@@ -41,7 +41,7 @@ export function pipelineQueryFromRow(row: PipelineQueryRow): PipelineQuery {
   };
 }
 
-/** A query as a call or decide job reads it; null when there is none. Batched: see {@link createBatcher}. */
+/** A query as a call or decide job reads it; null when there is none. Batched ({@link poolLookupById}). */
 export function readPipelineQuery(prisma: PrismaClient, queryId: string): Promise<PipelineQuery | null> {
   const read = poolLookupById<PipelineQueryRow>(
     sqlPool(prisma),

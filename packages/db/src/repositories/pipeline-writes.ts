@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createBatcher, isUuid, poolBatcher, poolLookupById, runBatch } from '../batching/batcher.js';
+import {
+  callJsonBatch,
+  createBatcher,
+  isUuid,
+  poolBatcher,
+  poolLookupById,
+  poolStatementBatcher,
+} from '../batching/batcher.js';
 import { type PrismaClient, sqlPool } from '../client.js';
 import { type PipelineQuery, type PipelineQueryRow, pipelineQueryFromRow } from './pipeline-reads.js';
 
@@ -39,42 +46,28 @@ export async function finalizeQueryRow(
   ending: QueryEnding,
 ): Promise<{ ended: boolean; deliveryId: string | null; batch: BatchCountersRow | null }> {
   const pool = sqlPool(prisma);
-  const finalize = poolBatcher(pool, 'finalizeQueryRow', () =>
-    createBatcher<FinalizeItem, FinalizeRow | undefined>({
-      maxBatch: 64,
-      maxInFlight: 2,
-      run: (items) =>
-        runBatch(
-          items,
-          async (item) => {
-            const { rows } = await pool.query<FinalizeRow>({
-              name: 'switchyard_finalize_query',
-              text: 'SELECT * FROM switchyard_finalize_query($1, $2::"QueryStatus", $3, $4, $5, $6, $7::jsonb, $8, $9)',
-              values: [
-                item.query,
-                item.status,
-                item.answer,
-                item.answerModel,
-                item.errorCode,
-                item.errorMessage,
-                JSON.stringify(item.outcome),
-                item.event,
-                item.delivery,
-              ],
-            });
-            return rows[0];
-          },
-          async (batch) => {
-            const { rows } = await pool.query<FinalizeRow & { ord: number }>({
-              name: 'switchyard_finalize_queries',
-              text: 'SELECT * FROM switchyard_finalize_queries($1::jsonb)',
-              values: [JSON.stringify(batch)],
-            });
-            return rows.sort((a, b) => a.ord - b.ord);
-          },
-        ),
-    }),
-  );
+  const finalize = poolStatementBatcher<FinalizeItem, FinalizeRow | undefined>(pool, 'finalizeQueryRow', () => ({
+    maxBatch: 64,
+    async one(item) {
+      const { rows } = await pool.query<FinalizeRow>({
+        name: 'switchyard_finalize_query',
+        text: 'SELECT * FROM switchyard_finalize_query($1, $2::"QueryStatus", $3, $4, $5, $6, $7::jsonb, $8, $9)',
+        values: [
+          item.query,
+          item.status,
+          item.answer,
+          item.answerModel,
+          item.errorCode,
+          item.errorMessage,
+          JSON.stringify(item.outcome),
+          item.event,
+          item.delivery,
+        ],
+      });
+      return rows[0];
+    },
+    many: (items) => callJsonBatch<FinalizeRow>(pool, 'switchyard_finalize_queries', items),
+  }));
   const completed = ending.status === 'completed';
   const row = await finalize({
     query: queryId,
@@ -162,7 +155,6 @@ export async function storeQueryPlan(prisma: PrismaClient, queryId: string, plan
   const store = poolBatcher(pool, 'storeQueryPlan', () =>
     createBatcher<{ id: string; plan: string }, boolean>({
       maxBatch: 200,
-      maxInFlight: 2,
       async run(items) {
         // The first plan of a query in the batch is stored (as two statements one after the other
         // would): a later one for the same query finds it running and gets false.
@@ -226,64 +218,57 @@ export async function insertQuery(
   query: NewQuery,
 ): Promise<{ existing: boolean; query: AcceptedQuery }> {
   const pool = sqlPool(prisma);
-  const insert = poolBatcher(pool, 'insertQuery', () =>
-    createBatcher<NewQuery & { id: string }, InsertedRow | undefined>({
-      maxBatch: 200,
-      maxInFlight: 2,
-      run: (items) =>
-        runBatch(
-          items,
-          async (item) => {
-            const { rows } = await pool.query<InsertedRow>({
-              name: 'switchyard_insert_query',
-              text: `INSERT INTO queries (id, prompt, system, options, max_cost_usd, callback_url, api_key_id, idempotency_key, request_hash, updated_at)
-                     VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, now())
-                     ON CONFLICT (idempotency_key) DO NOTHING
-                     RETURNING id, status::text AS status, request_hash`,
-              values: [
-                item.id,
-                item.prompt,
-                item.system,
-                JSON.stringify(item.options),
-                item.maxCostUsd,
-                item.callbackUrl,
-                item.apiKeyId,
-                item.idempotencyKey,
-                item.requestHash,
-              ],
-            });
-            return rows[0];
-          },
-          async (batch) => {
-            // Of two new queries with one idempotency key in the batch, the first is inserted, as two
-            // statements one after the other would; the second finds it below.
-            const { rows } = await pool.query<InsertedRow>({
-              name: 'switchyard_insert_queries',
-              text: `INSERT INTO queries (id, prompt, system, options, max_cost_usd, callback_url, api_key_id, idempotency_key, request_hash, updated_at)
-                     SELECT t.id, t.prompt, t.system, t.options, t.max_cost_usd, t.callback_url, t.api_key_id, t.idempotency_key, t.request_hash, now()
-                     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::numeric[], $6::text[], $7::uuid[], $8::text[], $9::text[])
-                       WITH ORDINALITY AS t(id, prompt, system, options, max_cost_usd, callback_url, api_key_id, idempotency_key, request_hash, n)
-                     ORDER BY t.n
-                     ON CONFLICT (idempotency_key) DO NOTHING
-                     RETURNING id, status::text AS status, request_hash`,
-              values: [
-                batch.map((item) => item.id),
-                batch.map((item) => item.prompt),
-                batch.map((item) => item.system),
-                batch.map((item) => JSON.stringify(item.options)),
-                batch.map((item) => item.maxCostUsd),
-                batch.map((item) => item.callbackUrl),
-                batch.map((item) => item.apiKeyId),
-                batch.map((item) => item.idempotencyKey),
-                batch.map((item) => item.requestHash),
-              ],
-            });
-            const byId = new Map(rows.map((row) => [row.id, row]));
-            return batch.map((item) => byId.get(item.id));
-          },
-        ),
-    }),
-  );
+  const insert = poolStatementBatcher<NewQuery & { id: string }, InsertedRow | undefined>(pool, 'insertQuery', () => ({
+    maxBatch: 200,
+    async one(item) {
+      const { rows } = await pool.query<InsertedRow>({
+        name: 'switchyard_insert_query',
+        text: `INSERT INTO queries (id, prompt, system, options, max_cost_usd, callback_url, api_key_id, idempotency_key, request_hash, updated_at)
+               VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, now())
+               ON CONFLICT (idempotency_key) DO NOTHING
+               RETURNING id, status::text AS status, request_hash`,
+        values: [
+          item.id,
+          item.prompt,
+          item.system,
+          JSON.stringify(item.options),
+          item.maxCostUsd,
+          item.callbackUrl,
+          item.apiKeyId,
+          item.idempotencyKey,
+          item.requestHash,
+        ],
+      });
+      return rows[0];
+    },
+    async many(batch) {
+      // Of two new queries with one idempotency key in the batch, the first is inserted, as two
+      // statements one after the other would; the second finds it below.
+      const { rows } = await pool.query<InsertedRow>({
+        name: 'switchyard_insert_queries',
+        text: `INSERT INTO queries (id, prompt, system, options, max_cost_usd, callback_url, api_key_id, idempotency_key, request_hash, updated_at)
+               SELECT t.id, t.prompt, t.system, t.options, t.max_cost_usd, t.callback_url, t.api_key_id, t.idempotency_key, t.request_hash, now()
+               FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::numeric[], $6::text[], $7::uuid[], $8::text[], $9::text[])
+                 WITH ORDINALITY AS t(id, prompt, system, options, max_cost_usd, callback_url, api_key_id, idempotency_key, request_hash, n)
+               ORDER BY t.n
+               ON CONFLICT (idempotency_key) DO NOTHING
+               RETURNING id, status::text AS status, request_hash`,
+        values: [
+          batch.map((item) => item.id),
+          batch.map((item) => item.prompt),
+          batch.map((item) => item.system),
+          batch.map((item) => JSON.stringify(item.options)),
+          batch.map((item) => item.maxCostUsd),
+          batch.map((item) => item.callbackUrl),
+          batch.map((item) => item.apiKeyId),
+          batch.map((item) => item.idempotencyKey),
+          batch.map((item) => item.requestHash),
+        ],
+      });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return batch.map((item) => byId.get(item.id));
+    },
+  }));
   const inserted = await insert({ ...query, id: randomUUID() });
   if (inserted !== undefined) {
     return { existing: false, query: { id: inserted.id, status: inserted.status, requestHash: inserted.request_hash } };
