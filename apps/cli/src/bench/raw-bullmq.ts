@@ -12,10 +12,12 @@ export async function measureRawBullmq(
   options: { jobs: number; concurrency: number },
 ): Promise<{ jobs: number; seconds: number; jobsPerSec: number }> {
   const prefix = `sy-bench-raw-${randomBytes(4).toString('hex')}`;
-  const connection = createRedisConnection(redisUrl);
+  // Plain BullMQ: connections as its docs set them up, none of the pipeline's own connection settings.
+  const plain = { enableAutoPipelining: false };
+  const connection = createRedisConnection(redisUrl, plain);
   const queue = new Queue('raw', { connection, prefix });
-  const eventsConnection = createRedisConnection(redisUrl);
-  const workerConnection = createRedisConnection(redisUrl);
+  const eventsConnection = createRedisConnection(redisUrl, plain);
+  const workerConnection = createRedisConnection(redisUrl, plain);
   const events = new QueueEvents('raw', { connection: eventsConnection, prefix });
   let completed = 0;
   let resolveDone: () => void = () => {};
