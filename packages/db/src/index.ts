@@ -88,13 +88,13 @@ export {
   type AcceptedQuery,
   type BatchCounters,
   type BatchCountersRow,
-  claimQueryForRouting,
   finalizeQueryRow,
   findQueryByIdempotencyKey,
   insertQuery,
   markQueryRunning,
   type NewQuery,
   type QueryEnding,
+  readQueryForRouting,
   storeQueryPlan,
 } from './repositories/pipeline-writes.js';
 export {

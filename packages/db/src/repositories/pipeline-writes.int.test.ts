@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { createApiKey } from './api-keys.js';
 import { beginAttempt, settleAttempt } from './ledger.js';
 import { readDecisionState, readPipelineQuery } from './pipeline-reads.js';
-import { claimQueryForRouting, finalizeQueryRow, insertQuery, storeQueryPlan } from './pipeline-writes.js';
+import { finalizeQueryRow, insertQuery, readQueryForRouting, storeQueryPlan } from './pipeline-writes.js';
 
 let database: TestDatabase;
 let prisma: PrismaClient;
@@ -45,20 +45,35 @@ describe('pipeline writes', () => {
     expect(other.query.id).not.toBe(first.query.id);
   });
 
-  it('claims an unplanned query for routing once it is planned no more, and returns what routing reads', async () => {
+  it('reads an unplanned query for routing until it is planned or ended, and stores only the first plan', async () => {
     const { query } = await insertQuery(prisma, newQuery({ prompt: 'route me' }));
-    const claimed = await claimQueryForRouting(prisma, query.id);
-    expect(claimed).toMatchObject({
-      query: { id: query.id, prompt: 'route me', status: 'routing', plan: null, maxCostUsd: '0.050000000000' },
+    const before = await prisma.query.findUniqueOrThrow({ where: { id: query.id } });
+    const read = await readQueryForRouting(prisma, query.id);
+    expect(read).toMatchObject({
+      query: { id: query.id, prompt: 'route me', status: 'queued', plan: null, maxCostUsd: '0.050000000000' },
       keyRemainingUsd: null,
     });
+    // Reading claims nothing: the row is as the API left it.
+    const row = await prisma.query.findUniqueOrThrow({ where: { id: query.id } });
+    expect([row.status, row.updatedAt.getTime()]).toEqual(['queued', before.updatedAt.getTime()]);
     expect(await storeQueryPlan(prisma, query.id, { stages: [] })).toBe(true);
-    expect(await claimQueryForRouting(prisma, query.id), 'planned: not claimed again').toBeNull();
-    expect(await storeQueryPlan(prisma, query.id, { stages: [1] }), 'no longer routing').toBe(false);
+    expect(await readQueryForRouting(prisma, query.id), 'planned: not routed again').toBeNull();
+    expect(await storeQueryPlan(prisma, query.id, { stages: [1] }), 'planned already').toBe(false);
     expect((await readDecisionState(prisma, query.id))?.query).toMatchObject({
       status: 'running',
       plan: { stages: [] },
     });
+
+    // A query that ended before its plan was stored (its batch cancelled) is neither read nor planned.
+    const { query: cancelled } = await insertQuery(prisma, newQuery({ prompt: 'cancel me' }));
+    await prisma.query.update({ where: { id: cancelled.id }, data: { status: 'failed' } });
+    expect(await readQueryForRouting(prisma, cancelled.id)).toBeNull();
+    expect(await storeQueryPlan(prisma, cancelled.id, { stages: [] })).toBe(false);
+    // A row claimed by an earlier version (status routing) is still planned.
+    const { query: claimed } = await insertQuery(prisma, newQuery({ prompt: 'claimed before' }));
+    await prisma.query.update({ where: { id: claimed.id }, data: { status: 'routing' } });
+    expect((await readQueryForRouting(prisma, claimed.id))?.query.status).toBe('routing');
+    expect(await storeQueryPlan(prisma, claimed.id, { stages: [] })).toBe(true);
   });
 
   it('ends a query once with its callback; a call left started is charged its reservation and settled failed', async () => {
@@ -159,11 +174,11 @@ describe('pipeline writes', () => {
     }
     const missing = '00000000-0000-4000-8000-000000000000';
 
-    // A duplicate claim gets the query too (a retried route job), as two statements would.
-    const claims = await Promise.all(
-      [...ids, ids[0] as string, missing, 'nope'].map((id) => claimQueryForRouting(prisma, id)),
+    // A duplicate read gets the query too (a retried route job), as two statements would.
+    const reads = await Promise.all(
+      [...ids, ids[0] as string, missing, 'nope'].map((id) => readQueryForRouting(prisma, id)),
     );
-    expect(claims.map((claim) => claim?.query.prompt ?? null)).toEqual([
+    expect(reads.map((read) => read?.query.prompt ?? null)).toEqual([
       ...ids.map((_, index) => `q${index}`),
       'q0',
       null,

@@ -125,21 +125,21 @@ interface FinalizeRow {
 }
 
 /**
- * Claims an unplanned query for routing, in one statement: queued (or routing: a retried route job)
- * becomes routing, and the claim returns what routing and the first decision read (the query, and
- * what its budgeted API key may still spend this month). null when the query is not there, already
- * planned, or anything but queued/routing (failed meanwhile, say, because its batch was cancelled).
+ * What routing and the first decision read of an unplanned query, in one batched statement: the
+ * query, and what its budgeted API key may still spend this month. null when the query is not there,
+ * already planned, or ended (failed meanwhile, say, because its batch was cancelled). Nothing is
+ * claimed: {@link storeQueryPlan} stores the first plan only while the query is still unplanned.
  */
-export async function claimQueryForRouting(
+export async function readQueryForRouting(
   prisma: PrismaClient,
   queryId: string,
 ): Promise<{ query: PipelineQuery; keyRemainingUsd: string | null } | null> {
-  const claim = poolLookupById<ClaimRow>(
+  const read = poolLookupById<RoutingRow>(
     sqlPool(prisma),
-    'switchyard_claim_routing',
-    'SELECT * FROM switchyard_claim_routing($1::uuid[])',
+    'switchyard_read_for_routing',
+    'SELECT * FROM switchyard_read_for_routing($1::uuid[])',
   );
-  const row = await claim(queryId);
+  const row = await read(queryId);
   if (row === null) return null;
   return {
     query: pipelineQueryFromRow(row),
@@ -147,9 +147,12 @@ export async function claimQueryForRouting(
   };
 }
 
-type ClaimRow = PipelineQueryRow & { key_remaining_usd: string | null };
+type RoutingRow = PipelineQueryRow & { key_remaining_usd: string | null };
 
-/** Stores a routing query's plan and marks it running; false when it is no longer routing. Batched. */
+/**
+ * Stores an unplanned query's plan and marks it running; false when it was planned meanwhile or has
+ * ended (failed by a batch cancel, say). Batched.
+ */
 export async function storeQueryPlan(prisma: PrismaClient, queryId: string, plan: unknown): Promise<boolean> {
   const pool = sqlPool(prisma);
   const store = poolBatcher(pool, 'storeQueryPlan', () =>
@@ -167,7 +170,7 @@ export async function storeQueryPlan(prisma: PrismaClient, queryId: string, plan
           name: 'switchyard_store_plans',
           text: `UPDATE queries q SET plan = v.plan, status = 'running', updated_at = now()
                  FROM unnest($1::uuid[], $2::jsonb[]) AS v(id, plan)
-                 WHERE q.id = v.id AND q.status = 'routing'
+                 WHERE q.id = v.id AND q.status IN ('queued', 'routing') AND q.plan IS NULL
                  RETURNING q.id`,
           values: [sent.map(([id]) => id), sent.map(([, index]) => (items[index] as { plan: string }).plan)],
         });

@@ -368,7 +368,7 @@ describe('routing while the database is away', () => {
       return plan;
     };
     await expect(routeQuery(pipeline(planQuery), { queryId: query.id })).rejects.toThrow(/ECONNREFUSED/);
-    expect((await prisma.query.findUniqueOrThrow({ where: { id: query.id } })).status).toBe('routing');
+    expect((await prisma.query.findUniqueOrThrow({ where: { id: query.id } })).status).toBe('queued');
 
     // Through a worker: the transient error sends the job back without using a try, and it routes.
     workers = startWorkers(pipeline(planQuery), {

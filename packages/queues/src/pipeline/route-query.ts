@@ -1,5 +1,5 @@
 import { planSchema } from '@switchyard/core';
-import { claimQueryForRouting, isDatabaseUnavailable, Prisma, readPipelineQuery, storeQueryPlan } from '@switchyard/db';
+import { isDatabaseUnavailable, Prisma, readPipelineQuery, readQueryForRouting, storeQueryPlan } from '@switchyard/db';
 import type { RouteJob } from '../catalog.js';
 import { decideQuery } from './decide-query.js';
 import type { PipelineDeps, QueryOptions } from './deps.js';
@@ -7,14 +7,15 @@ import { failQuery } from './finalize-query.js';
 
 /**
  * Routes one query: asks the router for a plan, stores it, and starts the cascade (decide round 0,
- * run in this job right after the plan is stored, on what the claim read: no call has been made yet).
+ * run in this job right after the plan is stored, on what routing read: no call has been made yet).
  * Re-running it for a query already past routing only re-enqueues round 0, which is then a no-op.
  */
 export async function routeQuery(deps: PipelineDeps, job: RouteJob): Promise<void> {
   const { prisma } = deps;
-  // Guarded: a query failed meanwhile (its batch was cancelled) is never routed.
-  const claimed = await claimQueryForRouting(prisma, job.queryId);
-  if (claimed === null) {
+  // Guarded: a query failed meanwhile (its batch was cancelled) is never routed; one that fails while
+  // it is planned is not planned either (storeQueryPlan's guard).
+  const routable = await readQueryForRouting(prisma, job.queryId);
+  if (routable === null) {
     const query = await readPipelineQuery(prisma, job.queryId);
     if (!query) {
       deps.logger.warn({ queryId: job.queryId }, 'route job for a query that does not exist');
@@ -26,7 +27,7 @@ export async function routeQuery(deps: PipelineDeps, job: RouteJob): Promise<voi
     }
     return;
   }
-  const { query, keyRemainingUsd } = claimed;
+  const { query, keyRemainingUsd } = routable;
   let plan: unknown;
   try {
     plan = await deps.planQuery({
@@ -52,7 +53,7 @@ export async function routeQuery(deps: PipelineDeps, job: RouteJob): Promise<voi
   if (!(await storeQueryPlan(prisma, query.id, parsed))) return;
   // This job stored the plan, so no decide round has run yet and no call was made: round 0 runs here
   // instead of as a job of its own (one job and one queue round trip less per query), on the state
-  // the claim read. If this job dies after the plan was stored, its retry takes the branch above.
+  // routing read. If this job dies after the plan was stored, its retry takes the branch above.
   await decideQuery(
     deps,
     { queryId: query.id, round: 0 },
