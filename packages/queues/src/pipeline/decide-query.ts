@@ -6,6 +6,7 @@ import { loadJudgePrompts } from '../judges/judge-prompts.js';
 import type { GatewayInput, PipelineDeps } from './deps.js';
 import { completeQuery, failQuery } from './finalize-query.js';
 import { settledObservations } from './observations.js';
+import { planCache } from './plan-cache.js';
 
 /**
  * One decide step: reads the plan and the settled ledger, asks the cascade policy for the next step,
@@ -27,7 +28,8 @@ export async function decideQuery(
     await deps.queues.enqueueRoute(query.id, { replaceStale: job.recovery === true });
     return 'not-routed';
   }
-  const plan = planSchema.parse(query.plan);
+  // An invalid plan throws the schema's error, as it always did; a valid one is parsed once per process.
+  const plan = planCache.parse(query.id, query.plan) ?? planSchema.parse(query.plan);
   const observations = settledObservations(attempts);
   const input: GatewayInput = { prompt: query.prompt, ...(query.system ? { system: query.system } : {}) };
   const scoreVerifier = await deps.verifierFor?.(plan);

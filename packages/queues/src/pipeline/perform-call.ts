@@ -1,4 +1,4 @@
-import { type CallObservation, isPlannedCall, parseJudgeVerdict, planSchema, verdictScore } from '@switchyard/core';
+import { type CallObservation, isPlannedCall, parseJudgeVerdict, verdictScore } from '@switchyard/core';
 import {
   type Attempt,
   beginAttempt,
@@ -15,6 +15,7 @@ import { loadJudgePrompts } from '../judges/judge-prompts.js';
 import { chargeForFailure } from './charge-policy.js';
 import type { GatewayError, GatewayInput, GatewayPricing, GatewayResult, PipelineDeps } from './deps.js';
 import { attemptToObservation } from './observations.js';
+import { planCache } from './plan-cache.js';
 import { queryGatewayInput } from './query-input.js';
 
 /** Thrown for a retryable provider failure that still has tries left; the queue backs off and retries. */
@@ -88,8 +89,8 @@ export async function performCall(
   const { prisma, models } = deps;
   const query = await readPipelineQuery(prisma, job.queryId);
   if (!query) throw new RefusedJobError(`refused call job: query ${job.queryId} does not exist`);
-  const plan = planSchema.safeParse(query.plan);
-  if (!plan.success || !isPlannedCall(plan.data, job)) {
+  const plan = planCache.parse(query.id, query.plan);
+  if (plan === null || !isPlannedCall(plan, job)) {
     throw new RefusedJobError(
       `refused call job: stage ${job.stage} ${job.role} slot ${job.slot} (${job.model}) is not a call of query ${job.queryId}'s plan`,
     );
@@ -114,7 +115,7 @@ export async function performCall(
       );
     }
     deps.judgePrompts ??= loadJudgePrompts();
-    const built = buildJudgeInput(deps.judgePrompts, plan.data, query, judged.output);
+    const built = buildJudgeInput(deps.judgePrompts, plan, query, judged.output);
     input = built.input;
     judgePrompt = built.prompt;
   }
