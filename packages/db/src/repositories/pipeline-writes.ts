@@ -168,10 +168,7 @@ export async function storeQueryPlan(prisma: PrismaClient, queryId: string, plan
         const sent = [...first.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
         const { rows } = await pool.query<{ id: string }>({
           name: 'switchyard_store_plans',
-          text: `UPDATE queries q SET plan = v.plan, status = 'running', updated_at = now()
-                 FROM unnest($1::uuid[], $2::jsonb[]) AS v(id, plan)
-                 WHERE q.id = v.id AND q.status IN ('queued', 'routing') AND q.plan IS NULL
-                 RETURNING q.id`,
+          text: 'SELECT id FROM switchyard_store_plans($1::uuid[], $2::jsonb[])',
           values: [sent.map(([id]) => id), sent.map(([, index]) => (items[index] as { plan: string }).plan)],
         });
         const stored = new Set(rows.map((row) => row.id));
