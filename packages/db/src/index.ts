@@ -76,6 +76,7 @@ export {
   LATENCY_BUCKETS_SECONDS,
 } from './repositories/ledger-metrics.js';
 export {
+  type DecisionAttempt,
   type DecisionState,
   type PipelineQuery,
   type QueryViewRow,

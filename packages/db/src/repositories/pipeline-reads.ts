@@ -1,7 +1,6 @@
 import { poolLookupById } from '../batching/batcher.js';
 import { type PrismaClient, sqlPool } from '../client.js';
 import { type Attempt, Prisma } from '../generated/prisma/client.js';
-import { type AttemptJson, attemptFromJson } from './ledger.js';
 
 /** The fields of a query the pipeline's jobs read (one round trip, no Prisma engine). */
 export interface PipelineQuery {
@@ -51,11 +50,49 @@ export function readPipelineQuery(prisma: PrismaClient, queryId: string): Promis
   return read(queryId).then((row) => (row === null ? null : pipelineQueryFromRow(row)));
 }
 
+/**
+ * What a decide step reads of an attempt: what the cascade policy observes and what a failure
+ * reports; `detail` holds only the finish reason.
+ */
+export type DecisionAttempt = Pick<
+  Attempt,
+  'stage' | 'role' | 'slot' | 'model' | 'outcome' | 'output' | 'costUsd' | 'errorCode' | 'errorMessage'
+> & { detail: { finish: string } | null };
+
 /** What a decide step reads: the query, its attempts in ledger order, what its key may still spend. */
 export interface DecisionState {
   query: PipelineQuery;
-  attempts: Attempt[];
+  attempts: DecisionAttempt[];
   keyRemainingUsd: string | null;
+}
+
+/** An attempt as `switchyard_decision_attempt_json` writes it (migration 20261130090000). */
+export interface DecisionAttemptJson {
+  stage: number;
+  role: Attempt['role'];
+  slot: number;
+  model: string;
+  outcome: Attempt['outcome'];
+  output: string | null;
+  cost_usd: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  finish: string | null;
+}
+
+export function decisionAttemptFromJson(json: DecisionAttemptJson): DecisionAttempt {
+  return {
+    stage: json.stage,
+    role: json.role,
+    slot: json.slot,
+    model: json.model,
+    outcome: json.outcome,
+    output: json.output,
+    costUsd: json.cost_usd === null ? null : new Prisma.Decimal(json.cost_usd),
+    errorCode: json.error_code,
+    errorMessage: json.error_message,
+    detail: json.finish === null ? null : { finish: json.finish },
+  };
 }
 
 /**
@@ -75,14 +112,14 @@ export async function readDecisionState(prisma: PrismaClient, queryId: string): 
 
 /** `switchyard_decision_state`'s JSON. */
 export interface DecisionStateJson extends PipelineQueryRow {
-  attempts: AttemptJson[];
+  attempts: DecisionAttemptJson[];
   key_remaining_usd: string | null;
 }
 
 export function decisionStateFromJson(state: DecisionStateJson): DecisionState {
   return {
     query: pipelineQueryFromRow(state),
-    attempts: state.attempts.map(attemptFromJson),
+    attempts: state.attempts.map(decisionAttemptFromJson),
     keyRemainingUsd: state.key_remaining_usd,
   };
 }

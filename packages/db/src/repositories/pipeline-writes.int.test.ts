@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPrismaClient, type PrismaClient, sqlPool } from '../client.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { createApiKey } from './api-keys.js';
-import { beginAttempt, settleAttempt } from './ledger.js';
+import { beginAttempt, settleAttempt, settleAttemptAndRead } from './ledger.js';
 import { readDecisionState, readPipelineQuery } from './pipeline-reads.js';
 import { finalizeQueryRow, insertQuery, readQueryForRouting, storeQueryPlan } from './pipeline-writes.js';
 
@@ -74,6 +74,62 @@ describe('pipeline writes', () => {
     await prisma.query.update({ where: { id: claimed.id }, data: { status: 'routing' } });
     expect((await readQueryForRouting(prisma, claimed.id))?.query.status).toBe('routing');
     expect(await storeQueryPlan(prisma, claimed.id, { stages: [] })).toBe(true);
+  });
+
+  it('reads a decision state with what the decide step uses of each attempt, the finish reason out of its detail', async () => {
+    const { query } = await insertQuery(prisma, newQuery());
+    await prisma.query.update({ where: { id: query.id }, data: { status: 'running', plan: { stages: [] } } });
+    const cut = await beginAttempt(prisma, { queryId: query.id, stage: 0, role: 'answer', slot: 0 }, fixed('0.002'));
+    if (cut.kind !== 'proceed') throw new Error('expected proceed');
+    const settled = await settleAttemptAndRead(
+      prisma,
+      cut.attempt.id,
+      {
+        outcome: 'succeeded',
+        try: { id: cut.try.id, chargedUsd: '0.0015', basis: 'usage' },
+        output: 'The answer is',
+        detail: { finish: 'length', warnings: ['cut at the output limit'], maxOutputTokens: 16 },
+      },
+      { withState: true },
+    );
+    const failed = await beginAttempt(prisma, { queryId: query.id, stage: 0, role: 'judge', slot: 0 }, fixed('0.001'));
+    if (failed.kind !== 'proceed') throw new Error('expected proceed');
+    await settleAttempt(prisma, failed.attempt.id, {
+      outcome: 'failed',
+      try: { id: failed.try.id, chargedUsd: '0.0001', basis: 'usage' },
+      errorCode: 'server_error',
+      errorMessage: 'HTTP 500',
+    });
+
+    const expected = [
+      {
+        stage: 0,
+        role: 'answer',
+        slot: 0,
+        model: 'm',
+        outcome: 'succeeded',
+        output: 'The answer is',
+        errorCode: null,
+        errorMessage: null,
+        detail: { finish: 'length' },
+      },
+      {
+        stage: 0,
+        role: 'judge',
+        slot: 0,
+        model: 'm',
+        outcome: 'failed',
+        output: null,
+        errorCode: 'server_error',
+        errorMessage: 'HTTP 500',
+        detail: null,
+      },
+    ];
+    const state = await readDecisionState(prisma, query.id);
+    expect(state?.attempts.map(({ costUsd: _, ...rest }) => rest)).toEqual(expected);
+    expect(state?.attempts.map((attempt) => attempt.costUsd?.toFixed())).toEqual(['0.0015', '0.0001']);
+    // The settlement's own state (read in the same round trip) has the same shape.
+    expect(settled.state?.attempts.map(({ costUsd: _, ...rest }) => rest)).toEqual([expected[0]]);
   });
 
   it('ends a query once with its callback; a call left started is charged its reservation and settled failed', async () => {

@@ -1,5 +1,5 @@
 import { type CallRequest, nextCascadeStep, type Plan, planSchema } from '@switchyard/core';
-import { type Attempt, type DecisionState, markQueryRunning, readDecisionState } from '@switchyard/db';
+import { type DecisionAttempt, type DecisionState, markQueryRunning, readDecisionState } from '@switchyard/db';
 import type { DecideJob } from '../catalog.js';
 import { buildJudgeInput } from '../judges/judge-input.js';
 import { loadJudgePrompts } from '../judges/judge-prompts.js';
@@ -109,7 +109,7 @@ function inputOf(
   deps: PipelineDeps,
   plan: Plan,
   query: { prompt: string; system: string | null },
-  attempts: Attempt[],
+  attempts: DecisionAttempt[],
   request: CallRequest,
   queryInput: GatewayInput,
 ): GatewayInput {

@@ -1,8 +1,14 @@
 import type { CallObservation } from '@switchyard/core';
 import type { Attempt } from '@switchyard/db';
 
+/** What the cascade policy observes of an attempt: a whole ledger row, or a decision state's attempt. */
+export type ObservedAttempt = Pick<
+  Attempt,
+  'stage' | 'role' | 'slot' | 'model' | 'outcome' | 'output' | 'costUsd' | 'errorCode' | 'errorMessage'
+> & { detail: unknown };
+
 /** A settled ledger row as the cascade policy sees it. */
-export function attemptToObservation(attempt: Attempt): CallObservation {
+export function attemptToObservation(attempt: ObservedAttempt): CallObservation {
   if (attempt.role === 'classify') throw new Error('classification attempts are not cascade observations');
   return {
     stage: attempt.stage,
@@ -19,14 +25,14 @@ export function attemptToObservation(attempt: Attempt): CallObservation {
 }
 
 /** Every settled answer/judge attempt of a query, as observations. */
-export function settledObservations(attempts: Attempt[]): CallObservation[] {
+export function settledObservations(attempts: ObservedAttempt[]): CallObservation[] {
   return attempts
     .filter((attempt) => attempt.outcome !== 'started' && attempt.role !== 'classify')
     .map(attemptToObservation);
 }
 
 /** The unified finish reason recorded with an answered attempt (`detail.finish`), if any. */
-function finishOf(attempt: Attempt): string | undefined {
+function finishOf(attempt: ObservedAttempt): string | undefined {
   const finish = (attempt.detail as { finish?: unknown } | null)?.finish;
   return typeof finish === 'string' ? finish : undefined;
 }
