@@ -2,20 +2,10 @@
 -- new database's statistics were missing, both combined the primary key with (status, created_at)
 -- in a BitmapAnd that read every `queued` entry of that index, live or dead: in one 20,000-query
 -- `pnpm bench` run the index was scanned 6,253 times for 51.9 M entries, a cost that grew with the
--- run. The status is now compared as text, which no index matches, so only the primary key is
--- used; and the plan store, a prepared statement until now, is a function with seq scans off like
--- the other many-row statements (a generic plan is kept for the session).
-CREATE OR REPLACE FUNCTION switchyard_read_for_routing(p_ids uuid[]) RETURNS TABLE (
-  id uuid, prompt text, system text, options jsonb, plan jsonb, status text, api_key_id uuid, max_cost_usd text,
-  key_remaining_usd text
-) LANGUAGE plpgsql STABLE SET enable_seqscan = off AS $$
-BEGIN
-  RETURN QUERY SELECT q.id, q.prompt, q.system, q.options, q.plan, q.status::text, q.api_key_id, q.max_cost_usd::text,
-      switchyard_key_remaining(q.api_key_id)::text
-    FROM queries q
-    WHERE q.id = ANY(p_ids) AND q.status::text IN ('queued', 'routing') AND q.plan IS NULL;
-END;
-$$;
+-- run. The status is compared as text, which no index matches, so only the primary key is used
+-- (the routing read: 20261130060000); the plan store, a prepared statement until now, is a
+-- function with seq scans off like the other many-row statements (a generic plan is kept for the
+-- session).
 
 -- Stores the first plan of each unplanned, unended query (queued → running); returns the ids stored.
 CREATE OR REPLACE FUNCTION switchyard_store_plans(p_ids uuid[], p_plans jsonb[]) RETURNS TABLE (id uuid)
