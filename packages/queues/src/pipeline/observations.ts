@@ -1,11 +1,11 @@
 import type { CallObservation } from '@switchyard/core';
-import type { Attempt } from '@switchyard/db';
+import type { DecisionAttempt } from '@switchyard/db';
 
-/** What the cascade policy observes of an attempt: a whole ledger row, or a decision state's attempt. */
-export type ObservedAttempt = Pick<
-  Attempt,
-  'stage' | 'role' | 'slot' | 'model' | 'outcome' | 'output' | 'costUsd' | 'errorCode' | 'errorMessage'
-> & { detail: unknown };
+/**
+ * What the cascade policy observes of an attempt: a decision state's attempt, or a whole ledger row
+ * (whose `detail` is any JSON; only its finish reason is read).
+ */
+export type ObservedAttempt = Omit<DecisionAttempt, 'detail'> & { detail: unknown };
 
 /** A settled ledger row as the cascade policy sees it. */
 export function attemptToObservation(attempt: ObservedAttempt): CallObservation {
