@@ -33,10 +33,25 @@ export function formatReportTable(report: EvalReport): string {
     .map((system) => {
       const target = system.targetCostUsd as number;
       const parts = system.parts.map(
-        (part) => `${part.fold === null ? 'test' : `fold ${part.fold}`} ${(part.costPerQueryUsd / target).toFixed(3)}`,
+        (part) =>
+          `${part.fold === null ? 'test' : `fold ${part.fold}`} ${(part.costPerQueryUsd / target).toFixed(3)} ± ${(part.costStdErrUsd / target).toFixed(3)}`,
       );
-      return `${system.name}: cost ÷ target per test part: ${parts.join(', ')}`;
+      return `${system.name}: cost ÷ target per test part (± one standard error of its mean cost): ${parts.join(', ')}`;
     });
+  const { ceiling } = report;
+  const reach = ceiling.bestSingle.ceilingCostUsd;
+  const ceilingLine =
+    `ceiling of agreement cascades (reads the labels, a bound like the oracle; ≤ ${ceiling.maxModels} models agreeing per category): ` +
+    [
+      ...ceiling.atTargets.map(
+        (target) => `${(target.accuracy * 100).toFixed(2)}% at ${target.targetCostUsd} USD per query`,
+      ),
+      `${ceiling.bestSingle.model}'s ${(ceiling.bestSingle.accuracy * 100).toFixed(2)}% ${
+        reach === null
+          ? 'not reached'
+          : `reached at ${reach.toExponential(3)} USD (${(reach / ceiling.bestSingle.costUsd).toFixed(3)}× its cost)`
+      }`,
+    ].join('; ');
   return [
     `${report.dataset.queries} test queries of ${report.dataset.test}`,
     line(header),
@@ -45,5 +60,6 @@ export function formatReportTable(report: EvalReport): string {
     `best single model: ${bestSingle.name} (${(bestSingle.accuracy * 100).toFixed(2)}%); mean single-model cost ${meanSingleCost.toExponential(3)} USD; * = default knob`,
     `frontier area (hull with the single models, mean accuracy over 200 log-spaced budgets): ${areas.join(', ')}`,
     ...targets,
+    ceilingLine,
   ].join('\n');
 }

@@ -115,6 +115,34 @@ describe('eval --train --test on a split of mix', () => {
     expect(target?.targetCostUsd).toBe(0.002);
     expect(target?.parts).toHaveLength(1);
     expect(target?.parts[0]?.costPerQueryUsd).toBeCloseTo(target?.costPerQueryUsd ?? -1, 12);
+    // The part's standard error, recomputed from the predictions' costs.
+    const costs = outputs.predictions
+      .filter((prediction) => prediction.system === 'switchyard target=0.002')
+      .map((prediction) => Number(prediction.costUsd));
+    const mean = costs.reduce((sum, cost) => sum + cost, 0) / costs.length;
+    const variance = costs.reduce((sum, cost) => sum + (cost - mean) ** 2, 0) / (costs.length - 1);
+    expect(target?.parts[0]?.costStdErrUsd).toBeGreaterThan(0);
+    expect(target?.parts[0]?.costStdErrUsd).toBeCloseTo(Math.sqrt(variance / costs.length), 9);
+  });
+
+  it('reports the agreement-cascade ceiling: over every single model at its cost, under the oracle', () => {
+    const { ceiling, systems } = outputs.report;
+    const top = ceiling.points[ceiling.points.length - 1];
+    const oracle = systems.find((system) => system.kind === 'oracle');
+    expect(top?.accuracy).toBeLessThanOrEqual((oracle?.accuracy ?? 0) + 1e-12);
+    for (const single of systems.filter((system) => system.kind === 'single')) {
+      const at = ceiling.points.find((point) => point.costUsd >= single.costPerQueryUsd - 1e-15);
+      // The hull's first point at or past the single's cost is at least as accurate as it.
+      expect(at === undefined || at.accuracy >= single.accuracy - 1e-12).toBe(true);
+    }
+    expect(ceiling.atTargets).toEqual([{ targetCostUsd: 0.002, accuracy: expect.any(Number) }]);
+    // Switchyard at the target is a policy the ceiling covers (or nearly: its mixtures are by prompt).
+    const target = systems.find((system) => system.name === 'switchyard target=0.002');
+    expect(ceiling.atTargets[0]?.accuracy).toBeGreaterThan((target?.accuracy ?? 1) - 0.02);
+    const best = systems.filter((system) => system.kind === 'single').sort((a, b) => b.accuracy - a.accuracy)[0];
+    expect(ceiling.bestSingle.model).toBe(best?.name);
+    expect(ceiling.bestSingle.ceilingCostUsd).not.toBeNull();
+    expect(ceiling.bestSingle.ceilingCostUsd as number).toBeLessThanOrEqual((best?.costPerQueryUsd ?? 0) + 1e-15);
   });
 
   it('computes each router kind’s frontier area from its points and the single models', () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type KnobCalibration, type KnobRequest, PICO_USD_PER_USD, parseUsd, sumUsd } from '@switchyard/core';
 import type { BenchRecord } from '@switchyard/datasets';
 import { registryFromDataset } from '@switchyard/providers';
+import { type CascadeCeiling, cascadeCeiling, ceilingAccuracyAt, ceilingCostFor } from './cascade-ceiling.js';
 import type { DistributedEval } from './distributed.js';
 import { type CallExecutor, createReplayExecutor } from './executor.js';
 import { foldOf, sampleIds } from './folds.js';
@@ -72,7 +73,14 @@ export interface SystemSummary {
   /** How many queries ended with each cascade outcome. */
   outcomes: Record<string, number>;
   /** Per test part (CV fold, or the one test file): queries, accuracy, mean cost per query. */
-  parts: { fold: number | null; queries: number; accuracy: number; costPerQueryUsd: number }[];
+  parts: {
+    fold: number | null;
+    queries: number;
+    accuracy: number;
+    costPerQueryUsd: number;
+    /** Standard error of the part's mean cost per query (sample standard deviation ÷ √queries). */
+    costStdErrUsd: number;
+  }[];
 }
 
 export interface EvalReport {
@@ -84,6 +92,15 @@ export interface EvalReport {
    * averaged over 200 log-spaced budgets between the cheapest and the dearest single model's cost.
    */
   frontierAreas: Record<string, number>;
+  /**
+   * The ceiling of per-category agreement cascades on the test records (reads the labels: a bound,
+   * like the oracle), its accuracy at each `--target-cost-usd`, and its cheapest cost reaching the best
+   * single model's accuracy (null: never).
+   */
+  ceiling: CascadeCeiling & {
+    atTargets: { targetCostUsd: number; accuracy: number }[];
+    bestSingle: { model: string; accuracy: number; costUsd: number; ceilingCostUsd: number | null };
+  };
   learned: {
     fold: number | null;
     /** Each trained kind's knob calibration (training CV): hull points and the match quality. */
@@ -267,6 +284,7 @@ export async function runEval(options: EvalOptions): Promise<{ report: EvalRepor
       queries: entry.queries,
       accuracy: entry.queries === 0 ? 0 : entry.correct / entry.queries,
       costPerQueryUsd: entry.queries === 0 ? 0 : picoToNumber(parseUsd(sumUsd(entry.costs))) / entry.queries,
+      costStdErrUsd: standardError(entry.costs.map((cost) => picoToNumber(parseUsd(cost)))),
     })),
   }));
   const singles = systems
@@ -281,6 +299,16 @@ export async function runEval(options: EvalOptions): Promise<{ report: EvalRepor
       singles,
     );
   }
+  const bestSingle = systems
+    .filter((system) => system.kind === 'single')
+    .reduce<SystemSummary | undefined>(
+      (best, system) => (best === undefined || system.accuracy > best.accuracy ? system : best),
+      undefined,
+    );
+  const ceiling = cascadeCeiling(
+    parts.flatMap((part) => part.test),
+    data.models.map((model) => model.id),
+  );
   const report: EvalReport = {
     dataset: {
       train: options.train,
@@ -293,6 +321,19 @@ export async function runEval(options: EvalOptions): Promise<{ report: EvalRepor
     systems,
     default: defaultSystem,
     frontierAreas,
+    ceiling: {
+      ...ceiling,
+      atTargets: (options.targetCostsUsd ?? []).map((targetCostUsd) => ({
+        targetCostUsd,
+        accuracy: ceilingAccuracyAt(ceiling, targetCostUsd),
+      })),
+      bestSingle: {
+        model: bestSingle?.name ?? '',
+        accuracy: bestSingle?.accuracy ?? 0,
+        costUsd: bestSingle?.costPerQueryUsd ?? 0,
+        ceilingCostUsd: bestSingle === undefined ? null : ceilingCostFor(ceiling, bestSingle.accuracy),
+      },
+    },
     learned,
     warnings: data.warnings,
     ...(options.distributed === undefined ? {} : { distributed: agreement }),
@@ -319,6 +360,14 @@ function sameAnswer(a: SystemAnswer, b: SystemAnswer): boolean {
     parseUsd(a.costUsd) === parseUsd(b.costUsd) &&
     JSON.stringify(a.calls) === JSON.stringify(b.calls)
   );
+}
+
+/** Standard error of a mean: sample standard deviation ÷ √n (0 for fewer than two values). */
+function standardError(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+  const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1);
+  return Math.sqrt(variance / values.length);
 }
 
 function picoToNumber(pico: bigint): number {
