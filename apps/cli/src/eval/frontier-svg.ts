@@ -70,6 +70,17 @@ export function renderFrontierSvg(report: EvalReport): string {
     );
   }
 
+  // The agreement-cascade ceiling (reads the labels): dotted, in the oracle's colour, inside the plot.
+  const ceiling = report.ceiling.points.filter(
+    (point) => point.costUsd > 0 && Math.log10(point.costUsd) >= logMin && Math.log10(point.costUsd) <= logMax,
+  );
+  if (ceiling.length > 1) {
+    const points = ceiling.map((point) => `${x(point.costUsd).toFixed(1)},${y(point.accuracy).toFixed(1)}`).join(' ');
+    parts.push(
+      `<polyline points="${points}" fill="none" stroke="${STYLE.oracle.color}" stroke-width="1.5" stroke-dasharray="1 3" opacity="0.9"/>`,
+    );
+  }
+
   // Markers count as placed, so labels move off other systems' points too.
   const placed: { x: number; y: number; width: number }[] = systems.map((system) => ({
     x: x(system.costPerQueryUsd) - 6,
@@ -106,6 +117,8 @@ export function renderFrontierSvg(report: EvalReport): string {
     'models, mixing allowed (upper hull)',
     'oracle: cheapest correct model per',
     'query, else the cheapest model',
+    'dotted: ceiling of agreement',
+    'cascades (reads the labels)',
     `${report.dataset.queries} test queries`,
   ];
   notes.forEach((note, index) => {

@@ -157,14 +157,16 @@ describe('eval --train --test on a split of mix', () => {
     expect(frontierAreas.single).toBeLessThanOrEqual(best);
   });
 
-  it('writes a frontier plot with the single models, the oracle, the default and each kind’s hull', async () => {
+  it('writes a frontier plot with the single models, the oracle, the default, each kind’s hull and the ceiling', async () => {
     const svg = await readFile(path.join(folder, 'out', 'frontier.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     for (const system of outputs.report.systems.filter((entry) => entry.kind === 'single' || entry.kind === 'oracle')) {
       expect(svg).toContain(system.name);
     }
     expect(svg).toContain('match');
-    expect(svg.match(/<polyline/g)?.length).toBe(5);
+    // Five kinds' hulls and the ceiling (dotted).
+    expect(svg.match(/<polyline/g)?.length).toBe(6);
+    expect(svg.match(/stroke-dasharray="1 3"/g)?.length).toBe(1);
   });
 
   it('refuses train and test files that share ids', async () => {
