@@ -59,6 +59,16 @@ describe('the openai SDK against Switchyard', () => {
       JSON.stringify({ custom_id: 'no-messages', url: '/v1/chat/completions', body: { model: 'switchyard' } }),
     ); // line 13
     lines.splice(14, 0, ''); // line 15: blank, skipped
+    // Lines 30 and 31: a text part without text, and a line nested 5,000 deep. Each used to throw out of
+    // the line parser, so the expand job failed on every try and the whole batch stayed validating.
+    lines.push(
+      JSON.stringify({
+        custom_id: 'no-text',
+        url: '/v1/chat/completions',
+        body: { model: 'switchyard', messages: [{ role: 'user', content: [{ type: 'text' }] }] },
+      }),
+      `{"custom_id":"deep","url":"/v1/chat/completions","body":{"model":"switchyard","x":${'['.repeat(5000)}${']'.repeat(5000)}}}`,
+    );
     const file = await client.files.create({
       file: await toFile(Buffer.from(`${lines.join('\n')}\n`), 'input.jsonl'),
       purpose: 'batch',
@@ -75,7 +85,7 @@ describe('the openai SDK against Switchyard', () => {
     expect(created).toMatchObject({ object: 'batch', status: 'validating', input_file_id: file.id });
     const batch = await waitForBatch(created.id);
     expect(batch.status).toBe('completed');
-    expect(batch.request_counts).toEqual({ total: 28, completed: 24, failed: 4 });
+    expect(batch.request_counts).toEqual({ total: 30, completed: 24, failed: 6 });
     expect(batch.metadata).toEqual({ project: 'sdk-test' });
     expect(batch.output_file_id).toBeTruthy();
     expect(batch.error_file_id).toBeTruthy();
@@ -102,6 +112,8 @@ describe('the openai SDK against Switchyard', () => {
       [8, 'duplicate_custom_id'],
       [11, 'invalid_url'],
       [13, 'invalid_body'],
+      [30, 'invalid_body'],
+      [31, 'invalid_line'],
     ]);
     expect(errors[1]?.custom_id).toBe('q-0');
   });
@@ -252,7 +264,7 @@ describe('the openai SDK against Switchyard', () => {
         api_key: string;
       }[];
     };
-    const completed = view.data.find((batch) => batch.request_counts.total === 28);
+    const completed = view.data.find((batch) => batch.request_counts.total === 30);
     expect(completed?.api_key).toBe('e2e');
     expect(Number(completed?.switchyard.cost_usd)).toBeGreaterThan(0);
     expect(completed?.switchyard.escalation_rate).toBeGreaterThanOrEqual(0);

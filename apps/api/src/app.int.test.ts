@@ -197,6 +197,13 @@ describe('bad input answers 4xx with a code, and the server stays healthy', () =
     ],
     ['a whitespace-only prompt', json, '{"prompt":" \\n\\t "}', 400, 'invalid_request'],
     ['an unknown answerType', json, '{"prompt":"x","metadata":{"answerType":"bogus"}}', 400, 'invalid_request'],
+    [
+      'an unknown judgeTask (was stored and ignored)',
+      json,
+      '{"prompt":"x","metadata":{"judgeTask":"bogus"}}',
+      400,
+      'invalid_request',
+    ],
     ['a budget below the ledger precision', json, '{"prompt":"x","maxCostUsd":1e-30}', 400, 'invalid_request'],
     ['a negative budget', json, '{"prompt":"x","maxCostUsd":-1}', 400, 'invalid_request'],
     ['an array body', json, '[1,2]', 400, 'invalid_request'],
@@ -215,9 +222,32 @@ describe('bad input answers 4xx with a code, and the server stays healthy', () =
     ['a NUL character in metadata', json, '{"prompt":"a","metadata":{"note":"x\\u0000"}}', 400, 'invalid_request'],
     ['a NUL character in a metadata key', json, '{"prompt":"a","metadata":{"k\\u0000":1}}', 400, 'invalid_request'],
     ['a lone surrogate (not Unicode text)', json, '{"prompt":"x \\ud800 y"}', 400, 'invalid_request'],
+    [
+      'metadata nested 3,000 levels deep (used to overflow the stack: 500)',
+      json,
+      `{"prompt":"x","metadata":{"a":${'['.repeat(3000)}${']'.repeat(3000)}}}`,
+      400,
+      'invalid_request',
+    ],
   ])('%s', async (_name, headers, body, status, code) => {
     const result = await call('/v1/queries', { method: 'POST', headers: { ...headers, ...bearer(keyA) }, body });
     expect([result.status, errorCode(result)]).toEqual([status, code]);
+  });
+
+  it('says a JSON body that is not an object must be one, and refuses bytes that are not UTF-8', async () => {
+    for (const body of ['"a prompt"', '42', 'null', 'true']) {
+      const result = await call('/v1/queries', { method: 'POST', headers: { ...json, ...bearer(keyA) }, body });
+      expect([result.status, errorCode(result)], body).toEqual([400, 'invalid_json']);
+      expect((result.body.error as { message: string }).message).toBe('request body must be a JSON object');
+    }
+    const broken = await call('/v1/queries', { method: 'POST', headers: { ...json, ...bearer(keyA) }, body: '{"a"' });
+    expect((broken.body.error as { message: string }).message).toBe('request body is not valid JSON');
+    // "café" in Latin-1: the é byte alone is not UTF-8; it used to be stored as U+FFFD.
+    const latin1 = Buffer.concat([Buffer.from('{"prompt":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
+    const before = await prisma.query.count();
+    const result = await call('/v1/queries', { method: 'POST', headers: { ...json, ...bearer(keyA) }, body: latin1 });
+    expect([result.status, errorCode(result)]).toEqual([400, 'invalid_utf8']);
+    expect(await prisma.query.count()).toBe(before);
   });
 
   it('a malformed percent-encoded id is 400, and the server still answers', async () => {
@@ -369,7 +399,15 @@ describe('feedback on answers', () => {
     await prisma.query.update({ where: { id }, data: { status: 'completed', answer: '7', completedAt: new Date() } });
 
     expect((await feedback(keyB, { correct: true })).status).toBe(404);
-    for (const bad of [{}, { correct: 'yes' }, { score: 1.5 }, { correct: true, extra: 1 }]) {
+    for (const bad of [
+      {},
+      { correct: 'yes' },
+      { score: 1.5 },
+      { correct: true, extra: 1 },
+      // Contradictory labels (training reads `correct` first and would drop the score silently).
+      { correct: true, score: 0 },
+      { correct: false, score: 0.5 },
+    ]) {
       const result = await feedback(keyA, bad);
       expect([result.status, errorCode(result)], JSON.stringify(bad)).toEqual([400, 'invalid_request']);
     }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { pipeline } from 'node:stream/promises';
 import type { RateLimiter } from '@switchyard/auth';
 import { type FileStore, isDatabaseUnavailable, type PrismaClient } from '@switchyard/db';
@@ -75,7 +76,7 @@ export function createApp(deps: ApiDeps): Express {
 
   const v1 = express.Router();
   v1.use(createAuthenticate(deps));
-  const json = [requireJson, express.json({ limit: deps.bodyLimit }), requireStorableText];
+  const json = [requireJson, express.json({ limit: deps.bodyLimit, verify: requireUtf8 }), requireStorableText];
   v1.post('/queries', ...json, async (request, response) => {
     sendResult(response, await createQuery(deps, principalOf(response), request.body, request.get('idempotency-key')));
   });
@@ -171,13 +172,36 @@ export function createApp(deps: ApiDeps): Express {
         return;
       }
       if (error.type === 'entity.parse.failed') {
-        sendResult(response, errorResponse(400, 'invalid_json', 'request body is not valid JSON'));
-        return;
-      }
-      if (error.type === 'charset.unsupported' || error.type === 'encoding.unsupported') {
+        // The parser takes only objects and arrays: a JSON string, number or null is JSON, just not a body.
+        const raw = (error as { body?: unknown }).body;
         sendResult(
           response,
-          errorResponse(415, 'unsupported_charset', 'send the body as UTF-8 JSON, without content-encoding'),
+          errorResponse(
+            400,
+            'invalid_json',
+            typeof raw === 'string' && parsesAsJson(raw)
+              ? 'request body must be a JSON object'
+              : 'request body is not valid JSON',
+          ),
+        );
+        return;
+      }
+      if (error.type === NOT_UTF8) {
+        sendResult(response, errorResponse(400, 'invalid_utf8', 'request body is not valid UTF-8'));
+        return;
+      }
+      if (error.type === 'charset.unsupported') {
+        sendResult(response, errorResponse(415, 'unsupported_charset', 'send the body as UTF-8 JSON'));
+        return;
+      }
+      if (error.type === 'encoding.unsupported') {
+        sendResult(
+          response,
+          errorResponse(
+            415,
+            'unsupported_encoding',
+            'content-encoding must be identity, gzip or deflate (or leave it out)',
+          ),
         );
         return;
       }
@@ -213,4 +237,23 @@ function parseTrustProxy(value: string): boolean | number | string {
   if (value === 'true') return true;
   if (value === 'false') return false;
   return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+const NOT_UTF8 = 'entity.not.utf8';
+
+/**
+ * The JSON parser's verify hook: bytes that are not UTF-8 are refused (decoding would turn them into
+ * U+FFFD and store a prompt the client never sent), as batch files refuse them.
+ */
+function requireUtf8(_request: unknown, _response: unknown, body: Buffer): void {
+  if (!isUtf8(body)) throw Object.assign(new Error('request body is not valid UTF-8'), { type: NOT_UTF8, status: 400 });
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

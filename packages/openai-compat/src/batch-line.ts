@@ -1,4 +1,5 @@
 import { type ChatQueryDraft, parseChatRequest } from './chat-request.js';
+import { findJsonTextProblem, isStorableText } from './storable-json.js';
 
 /** The one endpoint a batch line may target. */
 export const BATCH_ENDPOINT = '/v1/chat/completions';
@@ -47,13 +48,13 @@ export function parseBatchLine(text: string): BatchLineResult {
       message: `custom_id is required: a string of 1 to ${MAX_CUSTOM_ID} characters`,
     };
   }
-  const badText = findInvalidText(line);
-  if (badText !== null) {
+  const problem = findJsonTextProblem(line, '(line)');
+  if (problem !== null) {
     return {
       ok: false,
-      customId: isStorable(customId) ? customId : null,
-      code: 'invalid_text',
-      message: `${badText}: text must be valid Unicode without NUL characters`,
+      customId: isStorableText(customId) ? customId : null,
+      code: problem.problem === 'text' ? 'invalid_text' : 'invalid_line',
+      message: problem.message,
     };
   }
   if (line.method !== undefined && line.method !== 'POST') {
@@ -79,32 +80,4 @@ export function parseBatchLine(text: string): BatchLineResult {
     return { ok: false, customId, code, message: `body.${parsed.message}` };
   }
   return { ok: true, customId, draft: parsed.draft };
-}
-
-/** A lone UTF-16 surrogate (not Unicode; Postgres refuses it). */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function isStorable(text: string): boolean {
-  return !text.includes('\u0000') && !LONE_SURROGATE.test(text);
-}
-
-/** Path of the first string (or key) Postgres cannot store as text, or null. */
-function findInvalidText(value: unknown, path = ''): string | null {
-  if (typeof value === 'string') return isStorable(value) ? null : path || '(line)';
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = findInvalidText(item, `${path}[${index}]`);
-      if (found !== null) return found;
-    }
-    return null;
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const at = path ? `${path}.${key}` : key;
-      if (!isStorable(key)) return at.replace(/[^\x20-\x7e]/g, '?');
-      const found = findInvalidText(item, at);
-      if (found !== null) return found;
-    }
-  }
-  return null;
 }

@@ -1,4 +1,4 @@
-import { answerTypeSchema } from '@switchyard/core';
+import { answerTypeSchema, judgeTaskSchema } from '@switchyard/core';
 import { z } from 'zod';
 import { type ModelSelection, parseModelSelection } from './model-selection.js';
 
@@ -6,15 +6,18 @@ import { type ModelSelection, parseModelSelection } from './model-selection.js';
 const MAX_PROMPT_CHARACTERS = 1_000_000;
 const MAX_SYSTEM_CHARACTERS = 200_000;
 
-const textPartSchema = z.object({ type: z.literal('text'), text: z.string() });
 /** Message content: a string, or text parts (other part types, e.g. images, are not supported). */
 const contentSchema = z.union([
   z.string(),
   z
     .array(
-      z.looseObject({ type: z.string() }).refine((part) => part.type === 'text', {
-        message: 'only text content parts are supported',
-      }),
+      z
+        .looseObject({ type: z.string() })
+        .refine((part) => part.type === 'text', { message: 'only text content parts are supported' })
+        .refine((part) => part.type !== 'text' || typeof part.text === 'string', {
+          message: 'a text content part needs a string "text"',
+          path: ['text'],
+        }),
     )
     .min(1),
 ]);
@@ -150,6 +153,14 @@ export function parseChatRequest(body: unknown): ChatParseResult {
       param: 'metadata.answerType',
     };
   }
+  if (metadata?.judgeTask !== undefined && !judgeTaskSchema.safeParse(metadata.judgeTask).success) {
+    return {
+      ok: false,
+      code: 'invalid_request',
+      message: `metadata.judgeTask: must be one of ${judgeTaskSchema.options.join(', ')}`,
+      param: 'metadata.judgeTask',
+    };
+  }
   const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens ?? undefined;
   const selection = model.selection;
   const options: ChatQueryOptions = {
@@ -176,7 +187,7 @@ export function parseChatRequest(body: unknown): ChatParseResult {
 
 function contentText(content: z.infer<typeof contentSchema>): string {
   if (typeof content === 'string') return content;
-  return content.map((part) => textPartSchema.parse(part).text).join('');
+  return content.map((part) => part.text as string).join('');
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

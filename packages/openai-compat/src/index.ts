@@ -38,3 +38,4 @@ export {
   ROUTED_MODEL,
 } from './model-selection.js';
 export { type BatchRow, type FileRow, renderBatch, renderFile } from './openai-objects.js';
+export { findJsonTextProblem, isStorableText, type JsonTextProblem, MAX_JSON_DEPTH } from './storable-json.js';

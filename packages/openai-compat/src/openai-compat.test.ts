@@ -77,6 +77,22 @@ describe('parseChatRequest', () => {
       [{ model: 'switchyard', messages: user, n: 3 }, 'unsupported_parameter', 'n'],
       [{ model: 'switchyard/none', messages: user }, 'model_not_found', 'model'],
       [{ model: 'switchyard', messages: user, max_completion_tokens: 1.5 }, 'invalid_request', 'max_completion_tokens'],
+      // A text part without string text used to throw (the API answered 500).
+      [
+        { model: 'switchyard', messages: [{ role: 'user', content: [{ type: 'text' }] }] },
+        'invalid_request',
+        'messages[0].content[0].text',
+      ],
+      [
+        { model: 'switchyard', messages: [{ role: 'user', content: [{ type: 'image_url' }] }] },
+        'invalid_request',
+        'messages[0].content[0]',
+      ],
+      [
+        { model: 'switchyard', messages: user, metadata: { judgeTask: 'bogus' } },
+        'invalid_request',
+        'metadata.judgeTask',
+      ],
     ];
     for (const [body, code, param] of cases) {
       const parsed = parseChatRequest(body);
@@ -119,6 +135,31 @@ describe('parseBatchLine', () => {
       const parsed = parseBatchLine(line);
       expect(parsed.ok ? 'ok' : parsed.code, line).toBe(code);
     }
+  });
+
+  it('reports a text part without string text, and a line nested thousands deep, as that line’s error', () => {
+    // Both used to throw out of parseBatchLine (a zod error; a stack overflow) and stall the batch.
+    for (const part of [{ type: 'text' }, { type: 'text', text: 7 }]) {
+      const line = JSON.stringify({
+        custom_id: 'a',
+        url: '/v1/chat/completions',
+        body: { ...body, messages: [{ role: 'user', content: [part] }] },
+      });
+      expect(parseBatchLine(line)).toEqual({
+        ok: false,
+        customId: 'a',
+        code: 'invalid_body',
+        message: 'body.messages[0].content[0].text: a text content part needs a string "text"',
+      });
+    }
+    const deep = `{"custom_id":"a","url":"/v1/chat/completions","x":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const parsed = parseBatchLine(deep);
+    expect(parsed.ok).toBe(false);
+    expect(parsed.ok ? '' : parsed.code).toBe('invalid_line');
+    expect(parsed.ok ? '' : parsed.message).toMatch(/^x(\[0\]){99}: nested deeper than 100 levels$/);
+    // 100 levels is the limit, not less.
+    const fine = { ...body, extra: JSON.parse(`${'['.repeat(98)}1${']'.repeat(98)}`) };
+    expect(parseBatchLine(JSON.stringify({ custom_id: 'a', url: '/v1/chat/completions', body: fine })).ok).toBe(true);
   });
 });
 

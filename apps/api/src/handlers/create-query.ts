@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { answerTypeSchema, qualityPresetSchema } from '@switchyard/core';
+import { answerTypeSchema, judgeTaskSchema, qualityPresetSchema } from '@switchyard/core';
 import { type ApiKeyPrincipal, findQueryByIdempotencyKey, insertQuery, type PrismaClient } from '@switchyard/db';
 import { checkCallbackUrl, type Queues } from '@switchyard/queues';
 import { z } from 'zod';
@@ -21,6 +21,8 @@ export const createQueryBodySchema = z
       .looseObject({
         /** How judges extract and compare final answers. */
         answerType: answerTypeSchema.optional(),
+        /** Which prompt LLM judges get. */
+        judgeTask: judgeTaskSchema.optional(),
         category: z.string().max(200).optional(),
       })
       .optional(),

@@ -16,6 +16,11 @@ export const feedbackBodySchema = z
   .refine((body) => body.correct !== undefined || body.score !== undefined, {
     message: 'give "correct" (true/false) or "score" (0 to 1)',
     path: ['correct'],
+  })
+  // Training reads `correct` first: a score saying the opposite would be dropped without a word.
+  .refine((body) => body.correct === undefined || body.score === undefined || body.correct === body.score >= 0.5, {
+    message: '"correct" and "score" disagree (a score of 0.5 or more means correct)',
+    path: ['score'],
   });
 
 /** The public JSON of a query's feedback. */

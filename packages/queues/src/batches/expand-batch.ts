@@ -106,7 +106,7 @@ export async function expandBatch(
       errors.push({ line: line.line, customId: null, code: line.code, message: line.message });
     } else if (line.kind === 'text') {
       chunkBytes += line.text.length;
-      const parsed = parseBatchLine(line.text);
+      const parsed = parseLine(line.text);
       if (!parsed.ok) {
         errors.push({ line: line.line, customId: parsed.customId, code: parsed.code, message: parsed.message });
       } else {
@@ -218,4 +218,21 @@ async function commitChunk(
     },
     { timeout: 60_000, maxWait: 15_000 },
   );
+}
+
+/**
+ * `parseBatchLine` reports a bad line as a value; should it ever throw instead, the line is still only
+ * that line's error (a throw here would fail the expand job on every try and hold every good line).
+ */
+function parseLine(text: string): ReturnType<typeof parseBatchLine> {
+  try {
+    return parseBatchLine(text);
+  } catch (error) {
+    return {
+      ok: false,
+      customId: null,
+      code: 'invalid_line',
+      message: `the line could not be read: ${(error as Error).message.slice(0, 200)}`,
+    };
+  }
 }
