@@ -133,6 +133,8 @@ describe('batches across restarts and cancels', () => {
     const batch = await waitFor(id, ended);
     expect(batch.status).toBe('cancelled');
     expect(batch.request_counts.completed).toBeLessThan(total);
+    // Every line is counted: what ran, what failed, what was cancelled before it started.
+    expect(batch.request_counts.completed + batch.request_counts.failed).toBe(total);
     const uuid = id.replace('batch_', '');
     const [rows] = await sql<{
       cancelled: string;

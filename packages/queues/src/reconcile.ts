@@ -106,7 +106,7 @@ export async function reconcileQueries(
     if (batch.status === 'finalizing') {
       await queues.enqueueFinalizeBatch(batch.id, { replaceStale: true });
       batches += 1;
-    } else if (!batch.expansionDone && batch.status !== 'cancelling') {
+    } else if (!batch.expansionDone) {
       await queues.enqueueExpandBatch(batch.id, batch.expandedLines, { replaceStale: true });
       batches += 1;
     } else if (await enqueueFinalizeIfReady(deps, batch.id, { replaceStale: true })) {

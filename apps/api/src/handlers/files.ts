@@ -207,11 +207,19 @@ export async function deleteFile(deps: FilesDeps, principal: ApiKeyPrincipal, id
   const found = await findFile(deps, principal, id);
   if ('error' in found) return found.error;
   const reading = await deps.prisma.batch.findFirst({
-    where: { inputFileId: found.file.id, status: { in: ['validating', 'in_progress'] }, expansionDone: false },
+    where: {
+      inputFileId: found.file.id,
+      status: { in: ['validating', 'in_progress', 'cancelling'] },
+      expansionDone: false,
+    },
     select: { id: true },
   });
   if (reading !== null) {
-    return errorResponse(409, 'file_in_use', `a running batch is still reading ${id}; cancel it or wait until it ends`);
+    return errorResponse(
+      409,
+      'file_in_use',
+      `a batch is still reading ${id}; wait until it ends (a cancelled batch first reads the rest of the file to list its requests as cancelled)`,
+    );
   }
   const removed = await deps.files.remove(found.file.id, principal.apiKeyId);
   if (!removed) return errorResponse(404, 'not_found', `no file ${id}`);

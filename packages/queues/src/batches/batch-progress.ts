@@ -4,12 +4,12 @@ import type { Queues, ReplaceOptions } from '../queues.js';
 export type { BatchCounters } from '@switchyard/db';
 
 /**
- * Every line has ended: all input lines were read (or the batch is being cancelled, which stops
- * reading) and every query created from them is completed or failed.
+ * Every line has ended: all input lines were read (after a cancel, the lines not yet read become
+ * error-file lines) and every query created from them is completed or failed.
  */
 export function isBatchReadyToFinalize(batch: BatchCounters): boolean {
   if (batch.status !== 'validating' && batch.status !== 'in_progress' && batch.status !== 'cancelling') return false;
-  if (!batch.expansionDone && batch.status !== 'cancelling') return false;
+  if (!batch.expansionDone) return false;
   return batch.completedCount + batch.failedCount - batch.invalidCount >= batch.queryCount;
 }
 

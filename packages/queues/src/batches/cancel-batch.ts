@@ -8,11 +8,13 @@ export type CancelBatchResult =
   | { kind: 'cancelling' };
 
 /**
- * Cancels a batch (or expires it, past its completion window: the same, ending `expired`): `cancelling`, and in the same transaction every query of it that has not started
- * (still `queued`) fails with `batch_cancelled`; queries already routing or running finish and are
- * billed. The batch row lock orders this against the expansion (which stops reading) and the status
- * guard in routing (a cancelled query is never routed). The batch ends (`cancelled`) once its
- * running queries have.
+ * Cancels a batch (or expires it, past its completion window: the same, ending `expired`):
+ * `cancelling`, and in the same transaction every query of it that has not started (still `queued`)
+ * fails with `batch_cancelled`; queries already routing or running finish and are billed. The batch
+ * row lock orders this against the expansion: a chunk read before the cancel is not committed, and
+ * the expansion reads the rest of the file in cancel mode (each request an error-file line with
+ * `batch_cancelled`, no query). The batch ends (`cancelled`) once the file is read and its running
+ * queries have ended.
  */
 export async function cancelBatch(
   deps: { prisma: PrismaClient; queues: Queues },

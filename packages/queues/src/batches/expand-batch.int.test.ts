@@ -4,6 +4,8 @@ import { createTestDatabase, type TestDatabase } from '@switchyard/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import { createQueues, type Queues } from '../queues.js';
+import { isBatchReadyToFinalize } from './batch-progress.js';
+import { cancelBatch } from './cancel-batch.js';
 import { expandBatch } from './expand-batch.js';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -127,5 +129,75 @@ describe('expanding a batch', () => {
     // Every query's route job is queued (job ids derive from the rows).
     const jobs = await queues.route.getJobCounts('waiting');
     expect(jobs.waiting).toBe(expectedQueries.size);
+  }, 60_000);
+
+  it('after a cancel, reads the rest of the file as cancelled requests: every line counted, none run', async () => {
+    const { summary } = await createApiKey(prisma, { name: 'cancel' });
+    const lines: string[] = [];
+    for (let index = 0; index < 1_000; index++) {
+      lines.push(index % 151 === 17 ? '{"custom_id": "x"' : request(`c-${index}`, `What is ${index} + 2?`));
+    }
+    const bad = new Set(lines.flatMap((line, index) => (line.startsWith('{"custom_id": "x"') ? [index + 1] : [])));
+    const stored = await files.create([Buffer.from(lines.join('\n'))], {
+      maxBytes: 10 << 20,
+      describe: () => ({ apiKeyId: summary.id, purpose: 'batch', filename: 'cancel.jsonl' }),
+    });
+    const batch = await prisma.batch.create({
+      data: {
+        apiKeyId: summary.id,
+        inputFileId: stored.id,
+        endpoint: '/v1/chat/completions',
+        completionWindow: '24h',
+        totalCount: stored.lineCount,
+        queryMaxCostUsd: '0.5',
+        expiresAt: new Date(Date.now() + 86_400_000),
+      },
+    });
+    const settings = { chunkLines: 50, chunkBytes: 1 << 20, sliceLines: 300, maxLineBytes: 2_000 };
+    // The first slice's job is cancelled under it after its third chunk: the chunk it was reading is not
+    // committed as queries; the job goes on from the cursor in cancel mode.
+    let pieces = 0;
+    const cancellingStore: FileStore = {
+      ...files,
+      async *read(oid, options) {
+        for await (const chunk of files.read(oid, options)) {
+          for (let start = 0; start < chunk.length; start += 97) {
+            if (pieces++ === 400) await cancelBatch({ prisma, queues }, batch.id, null);
+            yield chunk.subarray(start, start + 97);
+          }
+        }
+      },
+    };
+    const deps = { prisma, queues, logger: silent, files: cancellingStore } as unknown as PipelineDeps & {
+      files: FileStore;
+    };
+    // The job carries on in cancel mode up to its slice, then its continuations read the rest.
+    const outcomes = [await expandBatch(deps, batch.id, settings)];
+    while (!outcomes.at(-1)?.startsWith('expanded') && outcomes.length < 10) {
+      outcomes.push(await expandBatch(deps, batch.id, settings));
+    }
+    expect(outcomes.at(-1)).toBe(`expanded@${lines.length}`);
+    expect(outcomes[0]).toMatch(/^continued@\d+$/);
+    const row = await prisma.batch.findUniqueOrThrow({ where: { id: batch.id } });
+    expect(row).toMatchObject({ status: 'cancelling', expansionDone: true, expandedLines: lines.length });
+    expect(row.queryCount).toBeGreaterThan(0);
+    expect(row.queryCount).toBeLessThan(300);
+    // Every line is a query or a line error; every query was cancelled before it started.
+    expect(row.queryCount + row.invalidCount).toBe(lines.length);
+    expect(row.failedCount).toBe(lines.length);
+    const queries = await prisma.query.findMany({
+      where: { batchId: batch.id },
+      select: { status: true, errorCode: true },
+    });
+    expect(queries.every((query) => query.status === 'failed' && query.errorCode === 'batch_cancelled')).toBe(true);
+    const errors = await prisma.batchLineError.findMany({ where: { batchId: batch.id }, orderBy: { line: 'asc' } });
+    for (const error of errors) {
+      expect(error.code, `line ${error.line}`).toBe(bad.has(error.line) ? 'invalid_json' : 'batch_cancelled');
+      if (!bad.has(error.line)) expect(error.customId).toBe(`c-${error.line - 1}`);
+    }
+    expect(errors.at(-1)?.line).toBe(lines.length);
+    expect(isBatchReadyToFinalize(row)).toBe(true);
+    // A later expand job (a continuation, the reconciler's) has nothing left to do.
+    expect(await expandBatch(deps, batch.id, settings)).toBe('stopped');
   }, 60_000);
 });

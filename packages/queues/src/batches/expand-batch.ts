@@ -48,7 +48,16 @@ export async function expandBatch(
   const { prisma } = deps;
   const batch = await prisma.batch.findUnique({ where: { id: batchId }, include: { inputFile: true } });
   if (!batch) return 'missing';
-  if (batch.expansionDone || (batch.status !== 'validating' && batch.status !== 'in_progress')) return 'stopped';
+  if (batch.expansionDone) return 'stopped';
+  // After a cancel (or expiry) the rest of the file is still read, each request becoming an error-file
+  // line (`batch_cancelled` / `batch_expired`, or the line's own error) instead of a query, so every
+  // line is accounted for and request_counts add up to total.
+  const cancelled = batch.status === 'cancelling';
+  if (!cancelled && batch.status !== 'validating' && batch.status !== 'in_progress') return 'stopped';
+  const cancelError =
+    batch.expiredAt !== null
+      ? { code: 'batch_expired', message: 'the batch expired (completion_window) before this request started' }
+      : { code: 'batch_cancelled', message: 'the batch was cancelled before this request started' };
   const oid = batch.inputFile.contentOid;
   if (oid === null || batch.inputFile.deletedAt !== null) {
     await prisma.batch.updateMany({
@@ -86,6 +95,7 @@ export async function expandBatch(
       done,
       batch.apiKeyId,
       batch.queryMaxCostUsd.toFixed(),
+      cancelled,
     );
     if (!committed) return false;
     await deps.queues.enqueueRoutes(committed).catch((error: Error) => {
@@ -96,6 +106,14 @@ export async function expandBatch(
     errors = [];
     chunkBytes = 0;
     return true;
+  };
+
+  // A chunk this job may not commit: another job moved the cursor (it carries on), or the batch was
+  // cancelled since this job read it — then this job goes on from the stored cursor in cancel mode.
+  const supersededOrCancelled = async (): Promise<string> => {
+    if (cancelled) return 'superseded';
+    const now = await prisma.batch.findUnique({ where: { id: batchId }, select: { status: true } });
+    return now?.status === 'cancelling' ? expandBatch(deps, batchId, settings) : 'superseded';
   };
 
   const lines = readLines(deps.files.read(oid, { fromByte: cursor.byte }), cursor, settings.maxLineBytes);
@@ -109,6 +127,8 @@ export async function expandBatch(
       const parsed = parseLine(line.text);
       if (!parsed.ok) {
         errors.push({ line: line.line, customId: parsed.customId, code: parsed.code, message: parsed.message });
+      } else if (cancelled) {
+        errors.push({ line: line.line, customId: parsed.customId, ...cancelError });
       } else {
         const { draft } = parsed;
         queries.push({
@@ -122,14 +142,14 @@ export async function expandBatch(
       }
     }
     if (queries.length + errors.length >= settings.chunkLines || chunkBytes >= settings.chunkBytes) {
-      if (!(await commit(false))) return 'superseded';
+      if (!(await commit(false))) return supersededOrCancelled();
       if (linesThisJob >= settings.sliceLines) {
         await deps.queues.enqueueExpandBatch(batchId, cursor.line);
         return `continued@${cursor.line}`;
       }
     }
   }
-  if (!(await commit(true))) return 'superseded';
+  if (!(await commit(true))) return supersededOrCancelled();
   await enqueueFinalizeIfReady(deps, batchId);
   return `expanded@${cursor.line}`;
 }
@@ -150,6 +170,7 @@ async function commitChunk(
   done: boolean,
   apiKeyId: string,
   maxCostUsd: string,
+  cancelled: boolean,
 ): Promise<string[] | null> {
   return deps.prisma.$transaction(
     async (tx) => {
@@ -160,7 +181,9 @@ async function commitChunk(
         row === undefined ||
         row.expansion_done ||
         BigInt(row.expanded_bytes) !== from.byte ||
-        (row.status !== 'validating' && row.status !== 'in_progress')
+        (cancelled
+          ? row.status !== 'cancelling' || queries.length > 0
+          : row.status !== 'validating' && row.status !== 'in_progress')
       ) {
         return null;
       }
