@@ -267,6 +267,8 @@ describe('the openai SDK against Switchyard', () => {
     const completed = view.data.find((batch) => batch.request_counts.total === 30);
     expect(completed?.api_key).toBe('e2e');
     expect(Number(completed?.switchyard.cost_usd)).toBeGreaterThan(0);
+    // Written like a query's costUsd: no trailing zeros (was "0.000869500000").
+    expect(completed?.switchyard.cost_usd).toMatch(/^\d+(\.\d*[1-9])?$/);
     expect(completed?.switchyard.escalation_rate).toBeGreaterThanOrEqual(0);
     // Tenants' keys do not open the operator surface.
     expect((await fetch(`${stack.apiUrl}/admin/batches`, { headers: stack.auth })).status).toBe(401);

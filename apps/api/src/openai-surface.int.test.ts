@@ -270,6 +270,12 @@ describe('POST /v1/batches and GET /v1/batches', () => {
         param,
       ]);
     }
+    // The message names the field as the client sent it.
+    const refused = await postJson(keyA, '/v1/batches', {
+      ...base,
+      metadata: { callback_url: 'http://127.0.0.1:9/x' },
+    });
+    expect(error(refused).message).toMatch(/^metadata\.callback_url host 127\.0\.0\.1 resolves to an internal address/);
   });
 
   it('pages with after/limit and refuses invalid cursors and limits', async () => {

@@ -77,7 +77,11 @@ export async function createBatch(deps: BatchesDeps, principal: ApiKeyPrincipal,
   const callbackUrl = metadata?.callback_url;
   if (callbackUrl !== undefined) {
     const check = await checkCallbackUrl(callbackUrl, { allowPrivate: deps.allowPrivateCallbacks });
-    if (!check.ok) return errorResponse(400, check.code, check.message, { param: 'metadata.callback_url' });
+    if (!check.ok) {
+      // The check names the query field (callbackUrl); here the URL is a batch's metadata.callback_url.
+      const message = check.message.replace(/^callbackUrl/, 'metadata.callback_url');
+      return errorResponse(400, check.code, message, { param: 'metadata.callback_url' });
+    }
   }
   const exhausted = await exhaustedKeyBudget(deps.prisma, principal);
   if (exhausted) return exhausted;
@@ -124,7 +128,7 @@ async function findBatch(
  */
 export async function batchStats(prisma: PrismaClient, batch: Batch) {
   const [row] = await prisma.$queryRaw<{ cost: string | null; answered: bigint; escalated: bigint }[]>`
-    SELECT SUM(total_cost_usd)::text AS cost,
+    SELECT trim_scale(SUM(total_cost_usd))::text AS cost,
            COUNT(*) FILTER (WHERE status = 'completed') AS answered,
            COUNT(*) FILTER (WHERE status = 'completed' AND COALESCE((outcome->>'stage')::int, 0) > 0) AS escalated
     FROM queries WHERE batch_id = ${batch.id}::uuid`;

@@ -23,6 +23,12 @@ describe('checkCallbackUrl', () => {
       'http://[fd00::1]/x',
       'http://0.0.0.0/x',
       'http://localhost/x',
+      // IPv6 forms embedding IPv4 (found by probing: these were accepted), and site-local.
+      'http://[::127.0.0.1]/x',
+      'http://[::ffff:0:127.0.0.1]/x',
+      'http://[2002:7f00:1::]/x',
+      'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x',
+      'http://[fec0::1]/x',
     ]) {
       expect(await check(url), url).toMatchObject({ ok: false, code: 'callback_url_not_allowed' });
     }
@@ -33,5 +39,15 @@ describe('checkCallbackUrl', () => {
     expect(await check('https://user:pw@8.8.8.8/x')).toMatchObject({ ok: false, code: 'invalid_callback_url' });
     expect(await check('not a url')).toMatchObject({ ok: false, code: 'invalid_callback_url' });
     expect(await checkCallbackUrl('http://127.0.0.1/x', { allowPrivate: true })).toMatchObject({ ok: true });
+  });
+
+  it('checks every address a name resolves to', async () => {
+    const resolving = (addresses: string[]) => async () =>
+      addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    const named = (addresses: string[]) =>
+      checkCallbackUrl('https://hooks.example.test/x', { allowPrivate: false, resolve: resolving(addresses) });
+    expect(await named(['93.184.216.34', '2606:4700:4700::1111'])).toMatchObject({ ok: true });
+    expect(await named(['93.184.216.34', '10.0.0.7'])).toMatchObject({ ok: false, code: 'callback_url_not_allowed' });
+    expect(await named([])).toMatchObject({ ok: false, code: 'callback_host_unresolvable' });
   });
 });

@@ -1,5 +1,7 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { PipelineDeps } from '../pipeline/deps.js';
-import { checkCallbackUrl } from './callback-url.js';
+import { callbackLookup, checkCallbackUrl, type ResolveHost } from './callback-url.js';
 import { signWebhook } from './sign-webhook.js';
 
 export interface WebhookSettings {
@@ -8,6 +10,8 @@ export interface WebhookSettings {
   /** Allow callbacks to loopback/private addresses (operators, tests). */
   allowPrivateTargets: boolean;
   timeoutMs: number;
+  /** How host names resolve (tests); default DNS. */
+  resolve?: ResolveHost;
 }
 
 /** Thrown to make the queue retry a delivery later. */
@@ -29,7 +33,11 @@ export async function deliverWebhook(
   const delivery = await prisma.webhookDelivery.findUnique({ where: { id: deliveryId } });
   if (!delivery) return 'missing';
   if (delivery.status !== 'pending') return delivery.status;
-  const check = await checkCallbackUrl(delivery.url, { allowPrivate: settings.allowPrivateTargets });
+  const target = {
+    allowPrivate: settings.allowPrivateTargets,
+    ...(settings.resolve === undefined ? {} : { resolve: settings.resolve }),
+  };
+  const check = await checkCallbackUrl(delivery.url, target);
   if (!check.ok) {
     await prisma.webhookDelivery.update({
       where: { id: deliveryId },
@@ -42,8 +50,7 @@ export async function deliverWebhook(
   let statusCode: number | null = null;
   let error: string | null = null;
   try {
-    const response = await fetch(check.url, {
-      method: 'POST',
+    statusCode = await postCallback(check.url, body, {
       headers: {
         'content-type': 'application/json',
         'user-agent': 'switchyard-webhooks/1',
@@ -51,12 +58,9 @@ export async function deliverWebhook(
         'switchyard-delivery': delivery.id,
         'switchyard-signature': signature,
       },
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(settings.timeoutMs),
+      timeoutMs: settings.timeoutMs,
+      lookup: callbackLookup(target),
     });
-    statusCode = response.status;
-    await response.body?.cancel();
   } catch (caught) {
     error = (caught as Error).message;
   }
@@ -76,4 +80,37 @@ export async function deliverWebhook(
   });
   if (status === 'pending') throw new WebhookRetryError(`callback ${deliveryId}: ${error ?? `HTTP ${statusCode}`}`);
   return status;
+}
+
+/**
+ * POSTs a callback and returns the status code (redirects are not followed; the body is discarded).
+ * The connection resolves its host through `lookup`, so it opens only to an address that was checked.
+ */
+function postCallback(
+  url: URL,
+  body: string,
+  options: { headers: Record<string, string>; timeoutMs: number; lookup: ReturnType<typeof callbackLookup> },
+): Promise<number> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const outgoing = send(
+      url,
+      {
+        method: 'POST',
+        headers: { ...options.headers, 'content-length': Buffer.byteLength(body) },
+        lookup: options.lookup as never,
+        signal: AbortSignal.timeout(options.timeoutMs),
+        agent: false,
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', reject);
+        // After 'end' this changes nothing; before it, the response was cut off.
+        response.on('close', () => reject(new Error('the connection closed before the response ended')));
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
 }
