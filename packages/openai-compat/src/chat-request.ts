@@ -145,21 +145,20 @@ export function parseChatRequest(body: unknown): ChatParseResult {
     };
   }
   const metadata = request.metadata ?? undefined;
-  if (metadata?.answerType !== undefined && !answerTypeSchema.safeParse(metadata.answerType).success) {
-    return {
-      ok: false,
-      code: 'invalid_request',
-      message: `metadata.answerType: must be one of ${answerTypeSchema.options.join(', ')}`,
-      param: 'metadata.answerType',
-    };
-  }
-  if (metadata?.judgeTask !== undefined && !judgeTaskSchema.safeParse(metadata.judgeTask).success) {
-    return {
-      ok: false,
-      code: 'invalid_request',
-      message: `metadata.judgeTask: must be one of ${judgeTaskSchema.options.join(', ')}`,
-      param: 'metadata.judgeTask',
-    };
+  // The metadata keys Switchyard reads: a value it would not understand is an error, not ignored.
+  for (const [key, schema] of [
+    ['answerType', answerTypeSchema],
+    ['judgeTask', judgeTaskSchema],
+  ] as const) {
+    const value = metadata?.[key];
+    if (value !== undefined && !schema.safeParse(value).success) {
+      return {
+        ok: false,
+        code: 'invalid_request',
+        message: `metadata.${key}: must be one of ${schema.options.join(', ')}`,
+        param: `metadata.${key}`,
+      };
+    }
   }
   const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens ?? undefined;
   const selection = model.selection;

@@ -38,6 +38,26 @@ const request = (customId: string, content: string) =>
     body: { model: 'switchyard', messages: [{ role: 'user', content }] },
   });
 
+/** Stores an input file and creates a batch over it (nothing expanded yet). */
+async function storeBatch(apiKeyId: string, body: Buffer) {
+  const stored = await files.create([body], {
+    maxBytes: 10 << 20,
+    describe: () => ({ apiKeyId, purpose: 'batch', filename: 'in.jsonl' }),
+  });
+  const batch = await prisma.batch.create({
+    data: {
+      apiKeyId,
+      inputFileId: stored.id,
+      endpoint: '/v1/chat/completions',
+      completionWindow: '24h',
+      totalCount: stored.lineCount,
+      queryMaxCostUsd: '0.5',
+      expiresAt: new Date(Date.now() + 86_400_000),
+    },
+  });
+  return { stored, batch };
+}
+
 /** A file store whose reads come in tiny pieces and die (like a crashed worker) after `failAfter` pieces. */
 function flakyStore(failAfter: number): FileStore {
   return {
@@ -79,21 +99,7 @@ describe('expanding a batch', () => {
       }
     }
     const body = Buffer.from(lines.join('\n'));
-    const stored = await files.create([body], {
-      maxBytes: 10 << 20,
-      describe: () => ({ apiKeyId: summary.id, purpose: 'batch', filename: 'in.jsonl' }),
-    });
-    const batch = await prisma.batch.create({
-      data: {
-        apiKeyId: summary.id,
-        inputFileId: stored.id,
-        endpoint: '/v1/chat/completions',
-        completionWindow: '24h',
-        totalCount: stored.lineCount,
-        queryMaxCostUsd: '0.5',
-        expiresAt: new Date(Date.now() + 86_400_000),
-      },
-    });
+    const { stored, batch } = await storeBatch(summary.id, body);
     expect(stored.lineCount).toBe(expectedQueries.size + expectedErrors.size);
     const settings = { chunkLines: 50, chunkBytes: 1 << 20, sliceLines: 300, maxLineBytes: 2_000 };
     const outcomes: string[] = [];
@@ -138,21 +144,7 @@ describe('expanding a batch', () => {
       lines.push(index % 151 === 17 ? '{"custom_id": "x"' : request(`c-${index}`, `What is ${index} + 2?`));
     }
     const bad = new Set(lines.flatMap((line, index) => (line.startsWith('{"custom_id": "x"') ? [index + 1] : [])));
-    const stored = await files.create([Buffer.from(lines.join('\n'))], {
-      maxBytes: 10 << 20,
-      describe: () => ({ apiKeyId: summary.id, purpose: 'batch', filename: 'cancel.jsonl' }),
-    });
-    const batch = await prisma.batch.create({
-      data: {
-        apiKeyId: summary.id,
-        inputFileId: stored.id,
-        endpoint: '/v1/chat/completions',
-        completionWindow: '24h',
-        totalCount: stored.lineCount,
-        queryMaxCostUsd: '0.5',
-        expiresAt: new Date(Date.now() + 86_400_000),
-      },
-    });
+    const { batch } = await storeBatch(summary.id, Buffer.from(lines.join('\n')));
     const settings = { chunkLines: 50, chunkBytes: 1 << 20, sliceLines: 300, maxLineBytes: 2_000 };
     // The first slice's job is cancelled under it after its third chunk: the chunk it was reading is not
     // committed as queries; the job goes on from the cursor in cancel mode.
