@@ -166,6 +166,54 @@ describe('record → router train → eval on the sim pool (references)', () => 
     expect(await sql(database.url, 'SELECT id FROM queries')).toEqual([]);
   });
 
+  it('refuses outputs and budgets it cannot use without touching any file or paying anything', async () => {
+    const input = path.join(folder, 'prompts.jsonl');
+    const own = await mkdtemp(path.join(tmpdir(), 'sy-record-out-'));
+    const record = (out: string, ...extra: string[]) =>
+      cli(['record', '--input', input, '--out', out, '--references', ...extra], env);
+    // A file record did not write (no final newline): left exactly as it was, no models.json beside it.
+    const notes = path.join(own, 'notes.txt');
+    await writeFile(notes, 'first\nsecond\nthird, without a newline');
+    let result = await record(notes);
+    expect([result.code, result.stderr]).toEqual([
+      2,
+      expect.stringMatching(/notes\.txt:1 is not a record of this pool/),
+    ]);
+    expect(await readFile(notes, 'utf8')).toBe('first\nsecond\nthird, without a newline');
+    await expect(stat(path.join(own, 'models.json'))).rejects.toThrow(/ENOENT/);
+    // Records of another pool (mix): refused, not counted as already recorded.
+    const mixLine = (
+      await readFile(path.join(repositoryRoot, '..', 'shared', 'datasets', 'mix', 'train.jsonl'), 'utf8')
+    ).split('\n')[0] as string;
+    const other = path.join(own, 'other.jsonl');
+    await writeFile(other, `${mixLine}\n`);
+    result = await record(other);
+    expect([result.code, result.stderr]).toEqual([
+      2,
+      expect.stringMatching(/its responses are from .*gpt-4o.*not this pool/),
+    ]);
+    // The input as the output; a folder that does not exist.
+    result = await record(input);
+    expect([result.code, result.stderr]).toEqual([2, expect.stringMatching(/is the --input file/)]);
+    result = await record(path.join(own, 'missing', 'out.jsonl'));
+    expect([result.code, result.stderr]).toEqual([2, expect.stringMatching(/the folder .*missing does not exist/)]);
+    // Budgets outside what the ledger stores (1e21 used to become $100; 1e9 crashed; 1e-13 became 0).
+    for (const budget of ['1e21', '1e9', '1e-13']) {
+      result = await record(path.join(own, 'out.jsonl'), '--max-cost-usd', budget);
+      expect(result.code, budget).not.toBe(0);
+      expect(result.stderr, budget).toMatch(/--max-cost-usd must be/);
+    }
+    // Bytes that are not UTF-8 would be paid for as U+FFFD.
+    const latin1 = path.join(own, 'latin1.jsonl');
+    await writeFile(
+      latin1,
+      Buffer.concat([Buffer.from('{"prompt": "caf'), Buffer.from([0xe9]), Buffer.from('?", "reference": "x"}\n')]),
+    );
+    result = await cli(['record', '--input', latin1, '--out', path.join(own, 'out.jsonl'), '--references'], env);
+    expect([result.code, result.stderr]).toEqual([2, expect.stringMatching(/is not valid UTF-8/)]);
+    expect(await sql(database.url, 'SELECT id FROM queries')).toEqual([]);
+  });
+
   it('records every prompt on every pool model, graded against its reference, at the cost the ledger charged', async () => {
     const out = path.join(folder, 'out.jsonl');
     const result = await cli(
@@ -282,6 +330,51 @@ describe('record → router train → eval on the sim pool (references)', () => 
     expect(result.stderr).toMatch(
       /0 usable queries in the ledger \(every pool model — sim-small, sim-huge, from --pool — answered.*training needs at least 10\. Of 24 completed queries since 2020-01-01T00:00:00\.000Z, 24 lack an answer of some pool model/,
     );
+  });
+});
+
+describe('record after a failure: a failed query is made again, not reused', () => {
+  let database: TestDatabase;
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('names the key’s monthly budget as what ran out, and records the prompts once it is raised', async () => {
+    database = await createTestDatabase({ prefix: 'sy_record_retry' });
+    const folder = await mkdtemp(path.join(tmpdir(), 'sy-record-retry-'));
+    const env = {
+      DATABASE_URL: database.url,
+      SWITCHYARD_QUEUE_PREFIX: `sy_record_retry_${randomBytes(4).toString('hex')}`,
+      SWITCHYARD_SIM_LATENCY_MS: '0',
+    };
+    const prisma = createPrismaClient({ databaseUrl: database.url });
+    await createApiKey(prisma, { name: 'tiny', monthlyBudgetUsd: '0.0000005' }).finally(() => prisma.$disconnect());
+    const input = path.join(folder, 'prompts.jsonl');
+    await writeFile(
+      input,
+      `${[1, 2, 3].map((n) => JSON.stringify({ prompt: `What is ${n} + ${n}?`, reference: String(2 * n) })).join('\n')}\n`,
+    );
+    const out = path.join(folder, 'out.jsonl');
+    const args = ['record', '--input', input, '--out', out, '--references', '--key', 'tiny', '--max-cost-usd', '0.05'];
+    const first = await cli(args, env);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/recorded 0 prompt\(s\)/);
+    expect(first.stderr).toMatch(/key tiny's monthly budget has \$[\d.]+ left/);
+    expect(first.stderr).not.toMatch(/raise --max-cost-usd/);
+    await sql(database.url, `UPDATE api_keys SET monthly_budget_usd = 10 WHERE name = 'tiny'`);
+    const second = await cli(args, env);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/recorded 3 prompt\(s\) .*\(0 reused/);
+    expect(await readLines(out)).toHaveLength(3);
+    // The failed queries stay in the ledger as they were; each prompt has one completed recording.
+    const rows = await sql<{ status: string; n: string }>(
+      database.url,
+      'SELECT status::text, count(*)::text AS n FROM queries GROUP BY status ORDER BY status',
+    );
+    expect(rows).toEqual([
+      { status: 'completed', n: '3' },
+      { status: 'failed', n: '3' },
+    ]);
   });
 });
 

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import { type BenchRecord, benchRecordSchema, type DatasetModel, datasetModelSchema } from './record.js';
@@ -51,13 +52,23 @@ export async function resolveDatasetFile(datasetPath: string): Promise<string> {
 export async function readRecords(file: string): Promise<BenchRecord[]> {
   const input = createReadStream(file);
   const stream = file.endsWith('.gz') ? input.pipe(createGunzip()) : input;
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  // Decoded strictly: bytes that are not UTF-8 are an error, not U+FFFD in a prompt.
+  const decoded = Readable.from(
+    (async function* () {
+      const decoder = new TextDecoder('utf-8', { fatal: true });
+      for await (const chunk of stream) yield decoder.decode(chunk as Buffer, { stream: true });
+      yield decoder.decode();
+    })(),
+  );
+  const lines = createInterface({ input: decoded, crlfDelay: Number.POSITIVE_INFINITY });
   const records: BenchRecord[] = [];
   const seen = new Set<string>();
   let lineNumber = 0;
   try {
-    for await (const line of lines) {
+    for await (const raw of lines) {
       lineNumber += 1;
+      // A byte-order mark some editors write is not part of the first record.
+      const line = lineNumber === 1 ? raw.replace(/^\uFEFF/, '') : raw;
       if (line.trim() === '') continue;
       let json: unknown;
       try {
@@ -78,6 +89,9 @@ export async function readRecords(file: string): Promise<BenchRecord[]> {
     }
   } catch (error) {
     if (error instanceof DatasetError) throw error;
+    if ((error as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
+      throw new DatasetError(`${file}: not valid UTF-8 text (after line ${lineNumber})`, { cause: error });
+    }
     throw new DatasetError(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
   return records;
@@ -96,6 +110,9 @@ export async function readModels(file: string): Promise<DatasetModel[]> {
     const issue = parsed.error.issues[0];
     throw new DatasetError(`${file}: not a models.json: ${issue?.path.join('.')}: ${issue?.message}`);
   }
+  const ids = parsed.data.map((model) => model.id);
+  const repeated = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (repeated !== undefined) throw new DatasetError(`${file}: model ${repeated} is listed twice`);
   return [...parsed.data].sort((a, b) => a.tier - b.tier);
 }
 

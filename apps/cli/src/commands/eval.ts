@@ -21,17 +21,25 @@ function parseInteger(name: string, minimum: number) {
   };
 }
 
-function parseQualities(value: string): number[] {
-  const qualities = value.split(',').map((part) => Number(part.trim()));
-  if (qualities.length === 0 || qualities.some((quality) => !qualitySchema.safeParse(quality).success)) {
+/** A plain decimal number: Number('') is 0 and Number('0x1') is 1, neither of which anyone meant. */
+const DECIMAL = /^\d+(\.\d+)?(e[-+]?\d+)?$|^\.\d+(e[-+]?\d+)?$/i;
+
+export function parseQualities(value: string): number[] {
+  const parts = value.split(',').map((part) => part.trim());
+  const qualities = parts.map(Number);
+  if (
+    parts.some((part) => !DECIMAL.test(part)) ||
+    qualities.some((quality) => !qualitySchema.safeParse(quality).success)
+  ) {
     throw new InvalidArgumentError(`--qualities must be comma-separated numbers in [0,1], got "${value}"`);
   }
   return [...new Set(qualities)].sort((a, b) => a - b);
 }
 
-function parseCosts(value: string, previous: number[] = []): number[] {
-  const costs = value.split(',').map((part) => Number(part.trim()));
-  if (costs.length === 0 || costs.some((cost) => !(Number.isFinite(cost) && cost > 0))) {
+export function parseCosts(value: string, previous: number[] = []): number[] {
+  const parts = value.split(',').map((part) => part.trim());
+  const costs = parts.map(Number);
+  if (parts.some((part) => !DECIMAL.test(part)) || costs.some((cost) => !(Number.isFinite(cost) && cost > 0))) {
     throw new InvalidArgumentError(`--target-cost-usd must be positive numbers (USD per query), got "${value}"`);
   }
   return [...new Set([...previous, ...costs])].sort((a, b) => a - b);

@@ -3,14 +3,16 @@ import { createPrismaClient } from '@switchyard/db';
 import { type Command, InvalidArgumentError } from 'commander';
 import { readCliEnv } from '../env.js';
 import { readRecordPool } from '../record/record-pool.js';
-import { RecordInputError, runRecord } from '../record/run-record.js';
+import { RECORD_MAX_COST_USD, RecordInputError, runRecord } from '../record/run-record.js';
 import { prepareServicesOrReport } from '../services/prepare-services.js';
 
-function parsePositive(name: string, integer: boolean) {
+function parsePositive(name: string, integer: boolean, max: number) {
   return (value: string): number => {
     const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed <= 0 || (integer && !Number.isInteger(parsed))) {
-      throw new InvalidArgumentError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got "${value}"`);
+    if (!Number.isFinite(parsed) || parsed <= 0 || parsed > max || (integer && !Number.isInteger(parsed))) {
+      throw new InvalidArgumentError(
+        `${name} must be a positive ${integer ? 'integer' : 'number'} up to ${max}, got "${value}"`,
+      );
     }
     return parsed;
   };
@@ -35,11 +37,11 @@ export function registerRecordCommand(program: Command): void {
     .option(
       '--max-cost-usd <usd>',
       'budget of each prompt: all its model and judge calls (default SWITCHYARD_DEFAULT_MAX_COST_USD)',
-      parsePositive('--max-cost-usd', false),
+      parsePositive('--max-cost-usd', false, RECORD_MAX_COST_USD),
     )
     .option('--key <name|id>', 'API key the queries belong to and are billed to (its monthly budget applies)')
-    .option('--concurrency <n>', 'prompts in flight at once', parsePositive('--concurrency', true), 16)
-    .option('--workers <n>', 'worker processes to start', parsePositive('--workers', true), 1)
+    .option('--concurrency <n>', 'prompts in flight at once', parsePositive('--concurrency', true, 1_000), 16)
+    .option('--workers <n>', 'worker processes to start', parsePositive('--workers', true, 32), 1)
     .action(
       async (options: {
         input: string;

@@ -214,6 +214,33 @@ describe('eval input errors', () => {
     await expect(runEval({ ...base, train, cv: 1 })).rejects.toThrow(/--cv must be an integer ≥ 2/);
     await expect(runEval({ ...base, train, cv: 100_000 })).rejects.toThrow(/exceeds the 1592 records/);
   });
+
+  it('refuses an --out that cannot be a folder before evaluating anything', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'sy-eval-out-')), 'a-file');
+    await writeFile(file, 'x');
+    const started = performance.now();
+    await expect(
+      runEval({ ...base, out: file, train: path.join(routerbenchDirectory, 'train.jsonl'), cv: 5 }),
+    ).rejects.toThrow(/--out .*a-file cannot be a folder/);
+    // Refused up front (it used to fail after the whole evaluation).
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('trains only the folds a --sample draws test records from', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'sy-eval-sample-'));
+    const records = (await readRecords(path.join(routerbenchDirectory, 'train.jsonl'))).slice(0, 300);
+    await writeJsonl(path.join(folder, 'train.jsonl'), records);
+    await copyFile(path.join(routerbenchDirectory, 'models.json'), path.join(folder, 'models.json'));
+    const { report } = await runEval({
+      ...base,
+      out: path.join(folder, 'out'),
+      train: path.join(folder, 'train.jsonl'),
+      cv: 10,
+      sample: 1,
+    });
+    expect(report.dataset.queries).toBe(1);
+    expect(report.learned).toHaveLength(1);
+  }, 60_000);
 });
 
 describe('eval --cv on routerbench', () => {

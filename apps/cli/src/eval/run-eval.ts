@@ -121,6 +121,12 @@ export async function runEval(options: EvalOptions): Promise<{ report: EvalRepor
   if ((options.test === undefined) === (options.cv === undefined)) {
     throw new EvalInputError('give exactly one of --test <file> and --cv <k>');
   }
+  // The output folder first: an eval that runs for minutes must not fail at its end on a bad --out.
+  try {
+    await mkdir(options.out, { recursive: true });
+  } catch (error) {
+    throw new EvalInputError(`--out ${options.out} cannot be a folder: ${(error as Error).message}`);
+  }
   const data = await loadEvalData({ train: options.train, test: options.test, models: options.models });
   const parts: { fold: number | null; train: BenchRecord[]; test: BenchRecord[] }[] = [];
   if (data.test !== undefined) {
@@ -150,6 +156,8 @@ export async function runEval(options: EvalOptions): Promise<{ report: EvalRepor
       options.seed,
     );
     for (const part of parts) part.test = part.test.filter((record) => keep.has(record.id));
+    // A fold with no sampled test record trains nothing (with many folds and a small sample, most).
+    parts.splice(0, parts.length, ...parts.filter((part) => part.test.length > 0));
   }
 
   const allRecords = [...data.train, ...(data.test ?? [])];
@@ -342,7 +350,6 @@ export async function runEval(options: EvalOptions): Promise<{ report: EvalRepor
   // Group by system so each system's lines are together, as in the report.
   const order = new Map(systems.map((system, index) => [system.name, index]));
   predictions.sort((a, b) => (order.get(a.system) ?? 0) - (order.get(b.system) ?? 0));
-  await mkdir(options.out, { recursive: true });
   await writeFile(
     path.join(options.out, 'predictions.jsonl'),
     `${predictions.map((line) => JSON.stringify(line)).join('\n')}\n`,

@@ -1,4 +1,5 @@
-import { access, appendFile, readFile, truncate, writeFile } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
+import { access, appendFile, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatUsd, parseUsd } from '@switchyard/core';
 import type { PrismaClient } from '@switchyard/db';
@@ -52,8 +53,26 @@ export interface RecordSummary {
   recordedCostUsd: string;
 }
 
-/** The ids already in the output (resuming); drops a last line cut short by an interrupted write. */
-async function readRecordedIds(out: string, log: (line: string) => void): Promise<Set<string>> {
+/**
+ * The ids already in the output (resuming). Every complete line must be a dataset record of this pool
+ * (else the file is not record's and is left untouched); a last line without its newline is dropped
+ * only when it does not parse (a write cut short), a parsing one just gets its newline.
+ */
+async function readRecordedIds(
+  out: string,
+  input: string,
+  poolIds: readonly string[],
+  log: (line: string) => void,
+): Promise<Set<string>> {
+  if (path.resolve(out) === path.resolve(input)) {
+    throw new RecordInputError(`--out ${out} is the --input file: write the dataset to another file`);
+  }
+  const folder = path.dirname(path.resolve(out));
+  const isFolder = await stat(folder).then(
+    (found) => found.isDirectory(),
+    () => false,
+  );
+  if (!isFolder) throw new RecordInputError(`--out ${out}: the folder ${folder} does not exist`);
   let text: string;
   try {
     text = await readFile(out, 'utf8');
@@ -61,23 +80,47 @@ async function readRecordedIds(out: string, log: (line: string) => void): Promis
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
     throw new RecordInputError(`cannot read --out ${out}: ${(error as Error).message}`);
   }
-  if (text !== '' && !text.endsWith('\n')) {
-    const cut = text.lastIndexOf('\n') + 1;
-    log(`record: ${out} ends with an incomplete line (an interrupted write); it is dropped and recorded again`);
-    await truncate(out, Buffer.byteLength(text.slice(0, cut)));
-    text = text.slice(0, cut);
-  }
+  const lines = text.split('\n');
+  const last = lines.pop() ?? '';
   const ids = new Set<string>();
-  for (const [index, line] of text.split('\n').entries()) {
+  const read = (line: string): string => {
+    let record: { id?: unknown; responses?: unknown };
+    try {
+      record = JSON.parse(line) as { id?: unknown; responses?: unknown };
+    } catch (error) {
+      throw new Error(`not JSON (${(error as Error).message})`);
+    }
+    if (typeof record?.id !== 'string') throw new Error('no "id"');
+    const models =
+      record.responses !== null && typeof record.responses === 'object' ? Object.keys(record.responses).sort() : [];
+    if (models.join(',') !== [...poolIds].sort().join(',')) {
+      throw new Error(
+        `its responses are from ${models.join(', ') || 'no model'}, not this pool (${poolIds.join(', ')})`,
+      );
+    }
+    return record.id;
+  };
+  for (const [index, line] of lines.entries()) {
     if (line.trim() === '') continue;
     try {
-      const id = (JSON.parse(line) as { id?: unknown }).id;
-      if (typeof id !== 'string') throw new Error('no "id"');
-      ids.add(id);
+      ids.add(read(line));
     } catch (error) {
       throw new RecordInputError(
-        `${out}:${index + 1} is not a dataset record (${(error as Error).message}); --out must be a file record wrote, or a new file`,
+        `${out}:${index + 1} is not a record of this pool (${(error as Error).message}); --out must be a file record wrote for this pool, or a new file`,
       );
+    }
+  }
+  if (last.trim() !== '') {
+    let complete = true;
+    try {
+      ids.add(read(last));
+    } catch {
+      complete = false;
+    }
+    if (complete) await appendFile(out, '\n');
+    else {
+      log(`record: ${out} ends with an incomplete line (an interrupted write); it is dropped and recorded again`);
+      await truncate(out, Buffer.byteLength(text) - Buffer.byteLength(last));
     }
   }
   return ids;
@@ -103,7 +146,11 @@ async function writeModelsFile(out: string, pool: RecordPool): Promise<string> {
       throw new RecordInputError(`cannot read ${file}: ${(error as Error).message}`);
     }
   }
-  await writeFile(file, `${JSON.stringify(models, null, 2)}\n`);
+  try {
+    await writeFile(file, `${JSON.stringify(models, null, 2)}\n`);
+  } catch (error) {
+    throw new RecordInputError(`cannot write ${file}: ${(error as Error).message}`);
+  }
   return file;
 }
 
@@ -117,12 +164,19 @@ async function writeModelsFile(out: string, pool: RecordPool): Promise<string> {
  */
 export async function runRecord(prisma: PrismaClient, settings: RecordSettings): Promise<RecordSummary> {
   const { pool, log } = settings;
-  let text: string;
+  const maxCostUsd = budgetDecimal(settings.maxCostUsd);
+  let bytes: Buffer;
   try {
-    text = await readFile(settings.input, 'utf8');
+    bytes = await readFile(settings.input);
   } catch (error) {
     throw new RecordInputError(`cannot read --input ${settings.input}: ${(error as Error).message}`);
   }
+  // Prompts are paid for: bytes that are not UTF-8 would be sent as U+FFFD, so they are refused (as the API does).
+  if (!isUtf8(bytes)) {
+    throw new RecordInputError(`--input ${settings.input} is not valid UTF-8 text; nothing was recorded`);
+  }
+  // A byte-order mark some editors write is not part of the first line.
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   const { inputs, errors } = parseRecordInput(text, { requireReferences: settings.requireReferences });
   if (errors.length > 0) {
     const shown = errors.slice(0, 10).map((error) => `  ${settings.input}:${error.line}: ${error.message}`);
@@ -138,7 +192,10 @@ export async function runRecord(prisma: PrismaClient, settings: RecordSettings):
       `${unreferenced.length} line(s) have no reference (e.g. line ${unreferenced[0]?.line}), and the pool (${pool.description}) has no LLM judge models to label their answers: give every line a "reference", or add models with "roles": ["judge"] to SWITCHYARD_MODELS`,
     );
   }
-  const recordedIds = await readRecordedIds(settings.out, log);
+  const poolIds = pool.models.map((model) => model.id);
+  const recordedIds = await readRecordedIds(settings.out, settings.input, poolIds, log);
+  // Checked before anything is written: an unknown key leaves no models.json behind.
+  const apiKeyId = settings.key === undefined ? null : await findKeyId(prisma, settings.key);
   const modelsFile = await writeModelsFile(settings.out, pool);
   const todo = inputs.filter((input) => !recordedIds.has(input.id));
   const summary: RecordSummary = {
@@ -154,9 +211,6 @@ export async function runRecord(prisma: PrismaClient, settings: RecordSettings):
   );
   if (todo.length === 0) return summary;
 
-  const apiKeyId = settings.key === undefined ? null : await findKeyId(prisma, settings.key);
-  const maxCostUsd = settings.maxCostUsd.toFixed(13).slice(0, -1);
-  const poolIds = pool.models.map((model) => model.id);
   const prefix = `${settings.queuePrefix}-record`;
   const workerEnv: NodeJS.ProcessEnv = {
     ...settings.env,
@@ -196,9 +250,33 @@ export async function runRecord(prisma: PrismaClient, settings: RecordSettings):
     let lastLog = Date.now();
     let finished = 0;
 
+    /** Frees a query's idempotency key, so a later run records its line with a new query. */
+    const supersede = async (id: string, idempotencyKey: string) => {
+      await prisma.query.updateMany({
+        where: { id, idempotencyKey },
+        data: { idempotencyKey: `${idempotencyKey}:superseded:${id}` },
+      });
+    };
+    /** Which budget ran out: the query's (--max-cost-usd), or the key's monthly budget. */
+    const budgetHint = async (): Promise<string> => {
+      if (apiKeyId !== null) {
+        const [row] = await prisma.$queryRaw<{ remaining: string | null }[]>`
+          SELECT switchyard_key_remaining(${apiKeyId}::uuid)::text AS remaining`;
+        if (row?.remaining != null && Number(row.remaining) < settings.maxCostUsd) {
+          return ` (key ${settings.key}'s monthly budget has $${formatUsd(parseUsd(row.remaining))} left; raise it with the keys command, then run record again)`;
+        }
+      }
+      return ` (its budget of $${maxCostUsd} ran out; raise --max-cost-usd and run record again)`;
+    };
+
     const submit = async (input: RecordInput): Promise<void> => {
       const idempotencyKey = recordIdempotencyKey(input, apiKeyId, maxCostUsd, poolIds);
       let query = await prisma.query.findUnique({ where: { idempotencyKey }, select: { id: true, status: true } });
+      if (query?.status === 'failed') {
+        // A query that failed (a model error, a budget that ran out) is not reused: this run tries again.
+        await supersede(query.id, idempotencyKey);
+        query = null;
+      }
       if (query === null) {
         try {
           query = await prisma.query.create({
@@ -250,8 +328,10 @@ export async function runRecord(prisma: PrismaClient, settings: RecordSettings):
         finished += 1;
         lastProgress = Date.now();
         const fail = (reason: string) => summary.failed.push({ line: input.line, id: input.id, reason });
+        const key = recordIdempotencyKey(input, apiKeyId, maxCostUsd, poolIds);
         if (row.status === 'failed') {
-          fail(`query ${row.id} failed: ${row.errorCode ?? 'error'}: ${row.errorMessage ?? ''}`);
+          const hint = row.errorCode === 'budget_exhausted' ? await budgetHint() : '';
+          fail(`query ${row.id} failed: ${row.errorCode ?? 'error'}: ${row.errorMessage ?? ''}${hint}`);
           continue;
         }
         const query = ledgerQueryOf(row);
@@ -267,9 +347,9 @@ export async function runRecord(prisma: PrismaClient, settings: RecordSettings):
         const result = datasetLineOf(input, labelLedgerQuery(query, poolIds), row.completedAt ?? new Date());
         if (!result.ok) {
           const stopped = (row.outcome as { outcome?: unknown } | null)?.outcome === 'budget';
-          fail(
-            `query ${row.id}: ${result.reason}${stopped ? ` (its budget of $${settings.maxCostUsd} ran out; raise --max-cost-usd)` : ''}`,
-          );
+          fail(`query ${row.id}: ${result.reason}${stopped ? await budgetHint() : ''}`);
+          // Completed without a usable line: the next run makes a new query for it instead of reusing this one.
+          await supersede(row.id, key);
           continue;
         }
         await appendFile(settings.out, `${JSON.stringify(result.line)}\n`);
@@ -313,4 +393,17 @@ export async function runRecord(prisma: PrismaClient, settings: RecordSettings):
     await Promise.all(workers.map(({ child }) => stopProcess(child)));
     await queues.close();
   }
+}
+
+/** The largest per-query budget record takes (the API's limit for maxCostUsd). */
+export const RECORD_MAX_COST_USD = 1_000;
+
+/** A budget as the ledger's decimal string (12 places, rounded down), or an error naming the range. */
+export function budgetDecimal(usd: number): string {
+  if (!(Number.isFinite(usd) && usd >= 1e-12 && usd <= RECORD_MAX_COST_USD)) {
+    throw new RecordInputError(
+      `--max-cost-usd must be between 0.000000000001 and ${RECORD_MAX_COST_USD} USD (per prompt), got ${usd}`,
+    );
+  }
+  return (Math.floor(usd * 1e12) / 1e12).toFixed(12);
 }
