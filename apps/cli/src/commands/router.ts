@@ -33,9 +33,17 @@ const KIND = 'switchyard';
 /** Cross-validation folds inside the training records (training's default); it needs 2 records per fold. */
 const TRAINING_FOLDS = 5;
 
-function parseDate(value: string): Date {
+export function parseDate(value: string): Date {
   const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
+  const [, year, month, day] = /^(\d{4})-(\d{2})-(\d{2})/.exec(value) ?? [];
+  // new Date('2026-02-31') is 3 March: the calendar date must exist as written.
+  const calendar = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  if (
+    year === undefined ||
+    Number.isNaN(date.getTime()) ||
+    calendar.getUTCMonth() !== Number(month) - 1 ||
+    calendar.getUTCDate() !== Number(day)
+  ) {
     throw new InvalidArgumentError(`--since must be a date like 2026-11-01 or 2026-11-01T12:00:00Z, got "${value}"`);
   }
   return date;
@@ -283,8 +291,9 @@ export function registerRouterCommands(program: Command): void {
         return;
       }
       await withDatabase(async (prisma) => {
-        const row = await activateRouterArtifact(prisma, id);
-        if (row === null || row.kind !== KIND) {
+        // Checked inside the transaction: an artifact of another kind is never activated.
+        const row = await activateRouterArtifact(prisma, id, { kind: KIND });
+        if (row === null) {
           process.stderr.write(`switchyard router activate: no router has id ${id} (see switchyard router list)\n`);
           process.exitCode = 2;
           return;

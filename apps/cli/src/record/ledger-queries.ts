@@ -93,8 +93,12 @@ export async function findKeyId(prisma: PrismaClient, nameOrId: string): Promise
   const isId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(nameOrId);
   const key = await prisma.apiKey.findFirst({
     where: { revokedAt: null, ...(isId ? { id: nameOrId } : { name: nameOrId }) },
-    select: { id: true },
+    select: { id: true, expiresAt: true },
   });
   if (key === null) throw new Error(`no API key in use is named or has id "${nameOrId}" (see switchyard keys list)`);
+  // An expired key is refused by the API; its queries must not be made here either.
+  if (key.expiresAt !== null && key.expiresAt.getTime() <= Date.now()) {
+    throw new Error(`no API key in use is named or has id "${nameOrId}": it expired ${key.expiresAt.toISOString()}`);
+  }
   return key.id;
 }

@@ -40,12 +40,19 @@ export async function saveRouterArtifact(prisma: PrismaClient, artifact: NewRout
   }, TRANSACTION_OPTIONS);
 }
 
-/** Makes `id` the active artifact of its kind; false when no artifact has that id. */
-export async function activateRouterArtifact(prisma: PrismaClient, id: string): Promise<RouterArtifact | null> {
+/**
+ * Makes `id` the active artifact of its kind; null (and nothing changed) when no artifact has that id,
+ * or, given `kind`, when the artifact is of another kind.
+ */
+export async function activateRouterArtifact(
+  prisma: PrismaClient,
+  id: string,
+  options: { kind?: string } = {},
+): Promise<RouterArtifact | null> {
   return prisma.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ARTIFACT_LOCK})`;
     const artifact = await tx.routerArtifact.findUnique({ where: { id } });
-    if (!artifact) return null;
+    if (!artifact || (options.kind !== undefined && artifact.kind !== options.kind)) return null;
     await tx.routerArtifact.updateMany({ where: { kind: artifact.kind, active: true }, data: { active: false } });
     return tx.routerArtifact.update({ where: { id }, data: { active: true } });
   });
