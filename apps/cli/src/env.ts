@@ -23,6 +23,60 @@ export const cliEnvSchema = z.object({
 });
 export type CliEnv = z.infer<typeof cliEnvSchema>;
 
-export function readCliEnv(environment: NodeJS.ProcessEnv = process.env): CliEnv {
-  return cliEnvSchema.parse(environment);
+/** A CLI environment variable that is set but unusable; the message names it and the problem, never its value. */
+export class CliEnvError extends Error {
+  override readonly name = 'CliEnvError';
+  constructor(
+    readonly variable: keyof CliEnv,
+    problem: string,
+  ) {
+    super(`environment variable ${variable}: ${problem} (fix it or unset it)`);
+  }
+}
+
+/** Validates one variable of `environment`; throws CliEnvError. */
+export function readCliEnvVariable<Name extends keyof CliEnv>(
+  name: Name,
+  environment: NodeJS.ProcessEnv = process.env,
+): CliEnv[Name] {
+  const schema: z.ZodType = cliEnvSchema.shape[name];
+  const parsed = schema.safeParse(environment[name]);
+  if (parsed.success) return parsed.data as CliEnv[Name];
+  // zod's messages state the rule broken, not the input, so a secret's value is never printed.
+  throw new CliEnvError(name, parsed.error.issues.map((issue) => issue.message).join('; '));
+}
+
+function exitWithMessage(error: CliEnvError): never {
+  console.error(`error: ${error.message}`);
+  process.exit(2);
+}
+
+/**
+ * The CLI's environment. Each variable is validated when a command first reads it, so a bad value
+ * of one a command does not use (e.g. SWITCHYARD_DEFAULT_MAX_COST_USD for `keys list`) does not stop
+ * it. An invalid variable goes to `onInvalid`: by default one line on stderr and exit code 2.
+ */
+export function readCliEnv(
+  environment: NodeJS.ProcessEnv = process.env,
+  onInvalid: (error: CliEnvError) => never = exitWithMessage,
+): CliEnv {
+  const env = {} as CliEnv;
+  for (const name of Object.keys(cliEnvSchema.shape) as (keyof CliEnv)[]) {
+    let read: { value: unknown } | undefined;
+    Object.defineProperty(env, name, {
+      enumerable: true,
+      get: () => {
+        if (!read) {
+          try {
+            read = { value: readCliEnvVariable(name, environment) };
+          } catch (error) {
+            if (!(error instanceof CliEnvError)) throw error;
+            onInvalid(error);
+          }
+        }
+        return read.value;
+      },
+    });
+  }
+  return env;
 }

@@ -2,6 +2,7 @@ import { createWriteStream, openAsBlob } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { redactUrl } from '@switchyard/db';
 
 /** An error answer of the API, with its code and message. */
 export class ApiClientError extends Error {
@@ -28,9 +29,48 @@ export interface BatchObject {
   switchyard?: { cost_usd: string; escalation_rate: number | null; expanded_lines: number };
 }
 
+const API_URL_HINT =
+  'set SWITCHYARD_API_URL (or --api-url) to the address of the API alone, e.g. http://127.0.0.1:3000';
+
+/**
+ * The API's base URL without a trailing slash. Refuses what fetch cannot use or would leak: a user
+ * name or password (fetch refuses URLs with credentials; the key goes in SWITCHYARD_API_KEY or
+ * --api-key), a query or fragment, a scheme other than http(s). No message echoes a secret.
+ */
+export function parseApiUrl(apiUrl: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(apiUrl);
+  } catch {
+    throw new ApiClientError(
+      0,
+      'invalid_api_url',
+      `the API URL is not a valid URL: ${redactUrl(apiUrl)}; ${API_URL_HINT}`,
+    );
+  }
+  if (parsed.username || parsed.password) {
+    parsed.username = '';
+    parsed.password = '';
+    throw new ApiClientError(
+      0,
+      'credentials_in_api_url',
+      `the API URL must not contain a user name or password (use ${redactUrl(parsed.toString()).replace(/\/+$/, '')}); ` +
+        'give the API key with SWITCHYARD_API_KEY or --api-key',
+    );
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ApiClientError(0, 'invalid_api_url', `the API URL must start with http:// or https://; ${API_URL_HINT}`);
+  }
+  if (parsed.search || parsed.hash) {
+    throw new ApiClientError(0, 'invalid_api_url', `the API URL must have no query or fragment; ${API_URL_HINT}`);
+  }
+  return parsed.toString().replace(/\/+$/, '');
+}
+
 /** The few API calls the CLI makes, with the key in every request. */
 export function createApiClient(options: { apiUrl: string; apiKey: string }) {
-  const base = options.apiUrl.replace(/\/+$/, '');
+  const base = parseApiUrl(options.apiUrl);
+  const shownBase = redactUrl(base).replace(/\/+$/, '');
   const headers = { authorization: `Bearer ${options.apiKey}` };
   const request = async (method: string, route: string, body?: unknown) => {
     let response: Response;
@@ -44,7 +84,7 @@ export function createApiClient(options: { apiUrl: string; apiKey: string }) {
       throw new ApiClientError(
         0,
         'unreachable',
-        `the API at ${base} does not answer (${(error as Error).message}); is \`pnpm start\` running, or is SWITCHYARD_API_URL right?`,
+        `the API at ${shownBase} does not answer (${(error as Error).message}); is \`pnpm start\` running, or is SWITCHYARD_API_URL right?`,
       );
     }
     return checked(response);
@@ -57,7 +97,7 @@ export function createApiClient(options: { apiUrl: string; apiKey: string }) {
       form.append('file', await openAsBlob(file), path.basename(file));
       const response = await fetch(`${base}/v1/files`, { method: 'POST', headers, body: form }).catch(
         (error: Error) => {
-          throw new ApiClientError(0, 'unreachable', `the API at ${base} does not answer (${error.message})`);
+          throw new ApiClientError(0, 'unreachable', `the API at ${shownBase} does not answer (${error.message})`);
         },
       );
       return (await checked(response)).json() as Promise<{ id: string; bytes: number }>;

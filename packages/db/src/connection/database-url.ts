@@ -29,7 +29,7 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
   } catch (error) {
     throw new DatabaseSetupError(
       `DATABASE_URL is not a valid URL: ${redactUrl(url)}`,
-      'set DATABASE_URL=postgresql://USER[:PASSWORD]@HOST:PORT/DATABASE',
+      'set DATABASE_URL=postgresql://USER[:PASSWORD]@HOST:PORT/DATABASE, with / ? # @ : % in the password percent-encoded',
       { cause: error },
     );
   }
