@@ -111,9 +111,13 @@ async function storeArtifact(
   );
 }
 
-async function withDatabase(run: (prisma: PrismaClient) => Promise<void>): Promise<void> {
+/** `createDatabase: false` for commands that only read or change stored routers (list, activate, deactivate). */
+async function withDatabase(
+  run: (prisma: PrismaClient) => Promise<void>,
+  options: { createDatabase?: boolean } = {},
+): Promise<void> {
   const env = readCliEnv();
-  if (!(await prepareServicesOrReport({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL }))) return;
+  if (!(await prepareServicesOrReport({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL }, options))) return;
   const prisma = createPrismaClient({ databaseUrl: env.DATABASE_URL });
   try {
     await run(prisma);
@@ -260,24 +264,27 @@ export function registerRouterCommands(program: Command): void {
     .command('list')
     .description('List stored routers, newest first')
     .action(async () => {
-      await withDatabase(async (prisma) => {
-        const rows = await prisma.routerArtifact.findMany({
-          where: { kind: KIND },
-          orderBy: { version: 'desc' },
-          select: { id: true, version: true, active: true, createdAt: true, source: true, data: true },
-        });
-        if (rows.length === 0) {
-          console.log(
-            'no stored routers: workers use the fixed cascade. Train one: switchyard router train --train <file>',
-          );
-          return;
-        }
-        for (const row of rows) {
-          console.log(
-            `${row.id}  v${String(row.version).padEnd(4)} ${String((row.data as { kind?: unknown } | null)?.kind ?? '?').padEnd(10)} ${row.active ? 'active ' : '       '} ${row.createdAt.toISOString()}  ${row.source ?? ''}`,
-          );
-        }
-      });
+      await withDatabase(
+        async (prisma) => {
+          const rows = await prisma.routerArtifact.findMany({
+            where: { kind: KIND },
+            orderBy: { version: 'desc' },
+            select: { id: true, version: true, active: true, createdAt: true, source: true, data: true },
+          });
+          if (rows.length === 0) {
+            console.log(
+              'no stored routers: workers use the fixed cascade. Train one: switchyard router train --train <file>',
+            );
+            return;
+          }
+          for (const row of rows) {
+            console.log(
+              `${row.id}  v${String(row.version).padEnd(4)} ${String((row.data as { kind?: unknown } | null)?.kind ?? '?').padEnd(10)} ${row.active ? 'active ' : '       '} ${row.createdAt.toISOString()}  ${row.source ?? ''}`,
+            );
+          }
+        },
+        { createDatabase: false },
+      );
     });
 
   router
@@ -290,28 +297,34 @@ export function registerRouterCommands(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      await withDatabase(async (prisma) => {
-        // Checked inside the transaction: an artifact of another kind is never activated.
-        const row = await activateRouterArtifact(prisma, id, { kind: KIND });
-        if (row === null) {
-          process.stderr.write(`switchyard router activate: no router has id ${id} (see switchyard router list)\n`);
-          process.exitCode = 2;
-          return;
-        }
-        console.log(`router ${row.id} (v${row.version}) is now the default`);
-      });
+      await withDatabase(
+        async (prisma) => {
+          // Checked inside the transaction: an artifact of another kind is never activated.
+          const row = await activateRouterArtifact(prisma, id, { kind: KIND });
+          if (row === null) {
+            process.stderr.write(`switchyard router activate: no router has id ${id} (see switchyard router list)\n`);
+            process.exitCode = 2;
+            return;
+          }
+          console.log(`router ${row.id} (v${row.version}) is now the default`);
+        },
+        { createDatabase: false },
+      );
     });
 
   router
     .command('deactivate')
     .description('Route queries that name no router with the fixed cascade again')
     .action(async () => {
-      await withDatabase(async (prisma) => {
-        const { count } = await prisma.routerArtifact.updateMany({
-          where: { kind: KIND, active: true },
-          data: { active: false },
-        });
-        console.log(count > 0 ? 'no router is active: the fixed cascade is the default' : 'no router was active');
-      });
+      await withDatabase(
+        async (prisma) => {
+          const { count } = await prisma.routerArtifact.updateMany({
+            where: { kind: KIND, active: true },
+            data: { active: false },
+          });
+          console.log(count > 0 ? 'no router is active: the fixed cascade is the default' : 'no router was active');
+        },
+        { createDatabase: false },
+      );
     });
 }

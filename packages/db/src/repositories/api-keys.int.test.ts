@@ -136,4 +136,43 @@ describe('API keys', () => {
     );
     expect(remaining).toEqual(['3', null, null]);
   });
+  it('refuses control characters and id-shaped names at creation, storing nothing', async () => {
+    const before = await prisma.apiKey.count();
+    await expect(createApiKey(prisma, { name: 'spoof\nname  id' })).rejects.toThrow(/U\+000A/);
+    await expect(createApiKey(prisma, { name: '\u001b[2Jwipe' })).rejects.toThrow(/U\+001B/);
+    await expect(createApiKey(prisma, { name: '0b4f6e0e-0000-4000-8000-000000000000' })).rejects.toThrow(
+      /must not look like a key id/,
+    );
+    expect(await prisma.apiKey.count()).toBe(before);
+  });
+
+  it('revokes by id or by name unambiguously when an older key is named like another key’s id', async () => {
+    const target = await createApiKey(prisma, { name: 'target' });
+    // A key stored before id-shaped names were refused: its name is the other key's id.
+    const legacy = await prisma.apiKey.create({
+      data: { name: target.summary.id, prefix: 'sy_legacy00', hash: `legacy-${target.summary.id}` },
+    });
+    await expect(revokeApiKey(prisma, target.summary.id)).rejects.toThrow(/both the id of key "target" and the name/);
+    expect(await authenticateApiKey(prisma, target.key)).toMatchObject({ kind: 'ok' });
+    expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: legacy.id } })).revokedAt).toBeNull();
+
+    const byName = await revokeApiKey(prisma, target.summary.id, { by: 'name' });
+    expect(byName.id).toBe(legacy.id);
+    expect(await authenticateApiKey(prisma, target.key)).toMatchObject({ kind: 'ok' });
+
+    const byId = await revokeApiKey(prisma, target.summary.id, { by: 'id' });
+    expect(byId.id).toBe(target.summary.id);
+    expect(await authenticateApiKey(prisma, target.key)).toEqual({ kind: 'revoked' });
+  });
+
+  it('reads a UUID as an id when no key in use has it as its name, and checks the shape with by: id', async () => {
+    const { key, summary } = await createApiKey(prisma, { name: 'plain' });
+    await expect(revokeApiKey(prisma, 'plain', { by: 'id' })).rejects.toThrow(/is not a key id/);
+    await expect(revokeApiKey(prisma, summary.id, { by: 'name' })).rejects.toThrow(/no key in use has the name/);
+    await expect(revokeApiKey(prisma, '00000000-0000-4000-8000-000000000000')).rejects.toThrow(
+      /no key in use has the id or name/,
+    );
+    expect((await revokeApiKey(prisma, summary.id)).id).toBe(summary.id);
+    expect(await authenticateApiKey(prisma, key)).toEqual({ kind: 'revoked' });
+  });
 });

@@ -8,7 +8,10 @@ export const CURRENT_BUDGET_MONTH = Prisma.sql`date_trunc('month', now() AT TIME
 
 /** What an operator sets on a key. */
 export interface NewApiKey {
-  /** Label, unique among keys in use (1–100 characters). */
+  /**
+   * Label, unique among keys in use: 1–100 printable characters (no control, format or line-separator
+   * characters), and not shaped like a key id (a UUID), so `revoke <name|id>` can tell them apart.
+   */
   name: string;
   /** Monthly spending cap, decimal USD; omitted = no cap. */
   monthlyBudgetUsd?: string;
@@ -54,6 +57,41 @@ export class ApiKeyError extends Error {
   override readonly name = 'ApiKeyError';
 }
 
+/** The shape of a key id; names may not have it, so an argument of this shape is an id. */
+const KEY_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Characters a name may not hold: control (C0, DEL, C1), format (bidi overrides, zero-width), surrogate,
+ * private-use and unassigned code points, and line/paragraph separators. Listings print names in a
+ * terminal table, where any of these can fake rows or run escape sequences.
+ */
+const NON_PRINTABLE = /[\p{C}\p{Zl}\p{Zp}]/u;
+
+/** Whether `value` has the shape of a key id (a UUID, any case). */
+export function looksLikeKeyId(value: string): boolean {
+  return KEY_ID_PATTERN.test(value);
+}
+
+/** The name a key will be stored under (trimmed), or an ApiKeyError saying what is wrong with it. */
+export function checkApiKeyName(requested: string): string {
+  const characters = [...requested];
+  const index = characters.findIndex((character) => NON_PRINTABLE.test(character));
+  if (index >= 0) {
+    const codePoint = (characters[index] as string).codePointAt(0) ?? 0;
+    throw new ApiKeyError(
+      `a key name must be printable characters only: character ${index + 1} is U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}, which is not`,
+    );
+  }
+  const name = requested.trim();
+  if (name.length === 0 || name.length > 100) throw new ApiKeyError('name must be 1 to 100 characters');
+  if (looksLikeKeyId(name)) {
+    throw new ApiKeyError(
+      `a name must not look like a key id (a UUID), so that revoking by name or id is unambiguous; got ${JSON.stringify(name)}`,
+    );
+  }
+  return name;
+}
+
 /**
  * Creates a key and returns it in clear, the only time it exists outside the caller: the database
  * keeps its sha256 hash and its first characters.
@@ -62,8 +100,7 @@ export async function createApiKey(
   prisma: PrismaClient,
   request: NewApiKey,
 ): Promise<{ key: string; summary: ApiKeySummary }> {
-  const name = request.name.trim();
-  if (name.length === 0 || name.length > 100) throw new ApiKeyError('name must be 1 to 100 characters');
+  const name = checkApiKeyName(request.name);
   const key = generateApiKey();
   try {
     const row = await prisma.apiKey.create({
@@ -99,13 +136,35 @@ export async function listApiKeys(prisma: PrismaClient): Promise<ApiKeySummary[]
   return rows.map((row) => ({ ...summaryOf(row), spentThisMonthUsd: spentByKey.get(row.id) ?? '0' }));
 }
 
-/** Revokes the key in use with this id or name; a revoked key answers 401 from the next request on. */
-export async function revokeApiKey(prisma: PrismaClient, nameOrId: string): Promise<ApiKeySummary> {
-  const isId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(nameOrId);
-  const row = await prisma.apiKey.findFirst({
-    where: isId ? { id: nameOrId } : { name: nameOrId, revokedAt: null },
-  });
-  if (!row) throw new ApiKeyError(`no key in use has the ${isId ? 'id' : 'name'} ${JSON.stringify(nameOrId)}`);
+/**
+ * How `revokeApiKey` reads its argument: `id` or `name` only, or `auto`: a UUID-shaped argument is an
+ * id unless it is also the name of a key in use (possible for keys created before such names were
+ * refused), which is refused as ambiguous; anything else is a name.
+ */
+export type RevokeBy = 'auto' | 'id' | 'name';
+
+/** Revokes the key with this id, or the key in use with this name; it answers 401 from the next request on. */
+export async function revokeApiKey(
+  prisma: PrismaClient,
+  nameOrId: string,
+  options: { by?: RevokeBy } = {},
+): Promise<ApiKeySummary> {
+  const by = options.by ?? 'auto';
+  const isIdShaped = looksLikeKeyId(nameOrId);
+  if (by === 'id' && !isIdShaped)
+    throw new ApiKeyError(`${JSON.stringify(nameOrId)} is not a key id (ids are UUIDs, as keys list shows them)`);
+  const byId = by !== 'name' && isIdShaped ? await prisma.apiKey.findUnique({ where: { id: nameOrId } }) : null;
+  const byName = by !== 'id' ? await prisma.apiKey.findFirst({ where: { name: nameOrId, revokedAt: null } }) : null;
+  if (byId && byName && byId.id !== byName.id) {
+    throw new ApiKeyError(
+      `${JSON.stringify(nameOrId)} is both the id of key ${JSON.stringify(byId.name)} and the name of key ${byName.id}; say which to revoke (the CLI: keys revoke ${nameOrId} --id, or --name)`,
+    );
+  }
+  const row = byId ?? byName;
+  if (!row) {
+    const what = by === 'id' ? 'id' : by === 'name' || !isIdShaped ? 'name' : 'id or name';
+    throw new ApiKeyError(`no key in use has the ${what} ${JSON.stringify(nameOrId)}`);
+  }
   if (row.revokedAt)
     throw new ApiKeyError(`key ${row.name} (${row.id}) was already revoked at ${row.revokedAt.toISOString()}`);
   const revoked = await prisma.apiKey.update({ where: { id: row.id }, data: { revokedAt: new Date() } });
