@@ -111,6 +111,9 @@ export function createApiClient(options: { apiUrl: string; apiKey: string }) {
       });
       return response.json() as Promise<BatchObject>;
     },
+    async deleteFile(id: string): Promise<void> {
+      await request('DELETE', `/v1/files/${encodeURIComponent(id)}`);
+    },
     async getBatch(id: string): Promise<BatchObject> {
       return (await request('GET', `/v1/batches/${encodeURIComponent(id)}`)).json() as Promise<BatchObject>;
     },

@@ -122,6 +122,13 @@ export function registerBatchCommands(program: Command): void {
   ).action(
     (file: string, options: ClientOptions & { wait?: boolean; out?: string; errors?: string; metadata: string[] }) =>
       run(async () => {
+        if (!options.wait && (options.out !== undefined || options.errors !== undefined)) {
+          throw new ApiClientError(
+            0,
+            'invalid_option',
+            '--out and --errors go with --wait (without it, download later with `pnpm switchyard batches results <id>`)',
+          );
+        }
         const client = clientOf(options);
         const info = await stat(file).catch(() => null);
         if (info === null || !info.isFile())
@@ -129,7 +136,14 @@ export function registerBatchCommands(program: Command): void {
         const metadata = parseMetadata(options.metadata);
         toStderr(`uploading ${file} (${info.size} bytes)…`);
         const uploaded = await client.uploadFile(file);
-        const batch = await client.createBatch(uploaded.id, metadata);
+        let batch: Awaited<ReturnType<typeof client.createBatch>>;
+        try {
+          batch = await client.createBatch(uploaded.id, metadata);
+        } catch (error) {
+          // A refused batch (e.g. its callback_url) leaves no uploaded file behind to pile up on retries.
+          await client.deleteFile(uploaded.id).catch(() => {});
+          throw error;
+        }
         console.log(batch.id);
         if (!options.wait) {
           toStderr(`batch ${batch.id} created; follow it with \`pnpm switchyard batches status ${batch.id}\``);
