@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseUsd, sumUsd } from '@switchyard/core';
 import { readRecords, sharedDatasetsDirectory } from '@switchyard/datasets';
 import { createPrismaClient } from '@switchyard/db';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DistributedEval, startDistributedEval } from '../apps/cli/src/eval/distributed.js';
 import { foldOf } from '../apps/cli/src/eval/folds.js';
@@ -17,6 +19,10 @@ describe('eval --distributed: the Switchyard rows through real queues and worker
   let distributed: DistributedEval;
   let report: EvalReport;
   let predictions: Prediction[];
+  let closed = false;
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  // A Redis Cluster hash tag: the run's prefix must extend it, not replace it.
+  const queuePrefix = `{sy-evald-${randomBytes(4).toString('hex')}}`;
 
   beforeAll(async () => {
     // A quarter of mix (by a hash of the id) keeps the five trainings short; the check is agreement.
@@ -32,10 +38,11 @@ describe('eval --distributed: the Switchyard rows through real queues and worker
     database = await createTestDatabase({ prefix: 'sy_evald' });
     distributed = await startDistributedEval({
       databaseUrl: database.url,
-      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      redisUrl,
       replayFile: path.join(folder, 'train.jsonl'),
       modelsFile: path.join(folder, 'models.json'),
       workers: 2,
+      queuePrefix,
       log: () => {},
     });
     ({ report, predictions } = await runEval({
@@ -50,7 +57,7 @@ describe('eval --distributed: the Switchyard rows through real queues and worker
   }, 240_000);
 
   afterAll(async () => {
-    await distributed?.close();
+    if (!closed) await distributed?.close();
     await database?.drop();
   });
 
@@ -89,6 +96,20 @@ describe('eval --distributed: the Switchyard rows through real queues and worker
       expect(await prisma.routerArtifact.count({ where: { kind: 'switchyard' } })).toBe(folds.size);
     } finally {
       await prisma.$disconnect();
+    }
+  });
+
+  it('runs on a prefix of the deployment’s, and leaves no Redis key of it behind', async () => {
+    expect(distributed.prefix.startsWith(`${queuePrefix}-eval-`)).toBe(true);
+    const redis = new Redis(redisUrl);
+    try {
+      expect((await redis.keys(`${queuePrefix}*`)).length).toBeGreaterThan(0);
+      closed = true;
+      await distributed.close();
+      // It used to leave the call-queue registry, served models, the batch queue's and metrics keys.
+      expect(await redis.keys(`${queuePrefix}*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
     }
   });
 });

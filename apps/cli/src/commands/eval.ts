@@ -105,6 +105,7 @@ export function registerEvalCommands(program: Command): void {
               replayFile: options.test ?? options.train,
               modelsFile: options.models ?? path.join(path.dirname(options.train), 'models.json'),
               workers: options.workers,
+              queuePrefix: env.SWITCHYARD_QUEUE_PREFIX,
               log: (line) => process.stderr.write(`${line}\n`),
             });
           }

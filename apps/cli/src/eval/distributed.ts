@@ -1,7 +1,7 @@
 import { formatUsd, type KnobRequest, parseUsd, type RouterArtifact } from '@switchyard/core';
 import type { BenchRecord } from '@switchyard/datasets';
 import { createPrismaClient, type PrismaClient, saveRouterArtifact } from '@switchyard/db';
-import { createQueues, type Queues } from '@switchyard/queues';
+import { createQueues, createRedisConnection, type Queues } from '@switchyard/queues';
 import { launch, stopProcess } from '../stack/launch-processes.js';
 import { compareCallKeys } from './call-order.js';
 import type { SystemAnswer } from './systems.js';
@@ -15,6 +15,9 @@ export interface DistributedSettings {
   modelsFile: string;
   /** Worker processes to start (each runs the router and cascade roles). */
   workers: number;
+  /** The deployment's queue prefix (SWITCHYARD_QUEUE_PREFIX): the run's own prefix extends it, so a
+   * Redis Cluster hash tag in it (`{sy}`) keeps every key of the run in one slot. */
+  queuePrefix: string;
   /** Progress lines. */
   log(line: string): void;
 }
@@ -43,7 +46,7 @@ export interface DistributedEval {
 /** Starts the workers of a distributed eval on a queue prefix of its own. */
 export async function startDistributedEval(settings: DistributedSettings): Promise<DistributedEval> {
   const runId = `eval-${new Date().toISOString().replace(/[-:.TZ]/g, '')}-${process.pid}`;
-  const prefix = `switchyard-${runId}`;
+  const prefix = `${settings.queuePrefix}-${runId}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: settings.databaseUrl,
@@ -169,7 +172,26 @@ export async function startDistributedEval(settings: DistributedSettings): Promi
         ),
       );
       await queues.close();
+      // What obliterate leaves (the call-queue registry, served models, the batch queue, metrics keys).
+      const redis = createRedisConnection(settings.redisUrl);
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}:*`, 'COUNT', 500);
+          cursor = next;
+          if (keys.length > 0) await redis.unlink(...keys);
+        } while (cursor !== '0');
+      } catch (error) {
+        settings.log(`distributed: could not remove the run's Redis keys (${(error as Error).message})`);
+      } finally {
+        redis.disconnect();
+      }
       await prisma.$disconnect();
     },
   };
+}
+
+/** A Redis glob matching `text` literally. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (character) => `\\${character}`);
 }
