@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
 import { createPrismaClient } from '../../packages/db/src/client.js';
 import { createApiKey } from '../../packages/db/src/repositories/api-keys.js';
 import { createTestDatabase, type TestDatabase } from '../../packages/db/src/testing/index.js';
@@ -227,8 +228,30 @@ export async function startStack(env: Record<string, string>, options: StackOpti
         await stopProcess(child, 'SIGTERM', 10_000);
       }
       await database.drop();
+      await removeRedisKeys(redisUrl, [prefix, `${prefix}-record`]);
     },
   };
+}
+
+/** Removes every Redis key under the given queue prefixes (a stack's keys outlive its processes otherwise). */
+export async function removeRedisKeys(redisUrl: string, prefixes: readonly string[]): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await redis.connect();
+    for (const prefix of prefixes) {
+      const pattern = `${prefix.replace(/[*?[\]\\]/g, (character) => `\\${character}`)}:*`;
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.unlink(...keys);
+      } while (cursor !== '0');
+    }
+  } catch {
+    // Best effort: a test that stopped Redis on purpose leaves its keys to the next cleanup.
+  } finally {
+    redis.disconnect();
+  }
 }
 
 export interface JsonResponse {
