@@ -11,7 +11,9 @@ import { createApiKey } from '../packages/db/src/repositories/api-keys.js';
 import { createTestDatabase, type TestDatabase } from '../packages/db/src/testing/index.js';
 import { type JudgeFakes, startJudgeFakes } from './support/judge-fakes.js';
 import { picoUsd } from './support/ledger.js';
-import { repositoryRoot, type Stack, startStack } from './support/stack.js';
+import { removeRedisKeys, repositoryRoot, type Stack, startStack } from './support/stack.js';
+
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 // `switchyard record` → `router train` (from the recorded file and from the ledger) → `eval`, each run
 // as the real CLI process against a database of its own, on the sim pool (references) and on the
@@ -133,6 +135,7 @@ describe('record → router train → eval on the sim pool (references)', () => 
   });
   afterAll(async () => {
     await database?.drop();
+    await removeRedisKeys(redisUrl, [env.SWITCHYARD_QUEUE_PREFIX as string, `${env.SWITCHYARD_QUEUE_PREFIX}-record`]);
   });
 
   it('refuses a bad input file naming every bad line, before anything is paid or written', async () => {
@@ -335,8 +338,10 @@ describe('record → router train → eval on the sim pool (references)', () => 
 
 describe('record after a failure: a failed query is made again, not reused', () => {
   let database: TestDatabase;
+  const prefix = `sy_record_retry_${randomBytes(4).toString('hex')}`;
   afterAll(async () => {
     await database?.drop();
+    await removeRedisKeys(redisUrl, [prefix, `${prefix}-record`]);
   });
 
   it('names the key’s monthly budget as what ran out, and records the prompts once it is raised', async () => {
@@ -344,7 +349,7 @@ describe('record after a failure: a failed query is made again, not reused', () 
     const folder = await mkdtemp(path.join(tmpdir(), 'sy-record-retry-'));
     const env = {
       DATABASE_URL: database.url,
-      SWITCHYARD_QUEUE_PREFIX: `sy_record_retry_${randomBytes(4).toString('hex')}`,
+      SWITCHYARD_QUEUE_PREFIX: prefix,
       SWITCHYARD_SIM_LATENCY_MS: '0',
     };
     const prisma = createPrismaClient({ databaseUrl: database.url });
