@@ -214,6 +214,18 @@ describe('record → router train → eval on the sim pool (references)', () => 
     );
     result = await cli(['record', '--input', latin1, '--out', path.join(own, 'out.jsonl'), '--references'], env);
     expect([result.code, result.stderr]).toEqual([2, expect.stringMatching(/is not valid UTF-8/)]);
+    // A bad default budget in the environment stops record before any database is made or migrated.
+    const missing = `sy_record_never_${randomBytes(4).toString('hex')}`;
+    result = await cli(['record', '--input', input, '--out', path.join(own, 'out.jsonl'), '--references'], {
+      ...env,
+      DATABASE_URL: database.url.replace(/\/[^/?]+(\?|$)/, `/${missing}$1`),
+      SWITCHYARD_DEFAULT_MAX_COST_USD: '5000',
+    });
+    expect([result.code, result.stderr.trim()]).toEqual([
+      2,
+      expect.stringMatching(/^error: environment variable SWITCHYARD_DEFAULT_MAX_COST_USD: .*<=1000/),
+    ]);
+    expect(await sql(database.url, 'SELECT datname FROM pg_database WHERE datname = $1', [missing])).toEqual([]);
     expect(await sql(database.url, 'SELECT id FROM queries')).toEqual([]);
   });
 

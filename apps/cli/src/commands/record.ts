@@ -53,6 +53,8 @@ export function registerRecordCommand(program: Command): void {
         workers: number;
       }) => {
         const env = readCliEnv();
+        // Read (and so checked) before anything is prepared: a bad SWITCHYARD_DEFAULT_MAX_COST_USD stops here.
+        const maxCostUsd = options.maxCostUsd ?? env.SWITCHYARD_DEFAULT_MAX_COST_USD;
         let pool: Awaited<ReturnType<typeof readRecordPool>>;
         try {
           pool = await readRecordPool({
@@ -77,7 +79,7 @@ export function registerRecordCommand(program: Command): void {
             input: options.input,
             out: options.out,
             requireReferences: options.references === true,
-            maxCostUsd: options.maxCostUsd ?? env.SWITCHYARD_DEFAULT_MAX_COST_USD,
+            maxCostUsd,
             ...(options.key === undefined ? {} : { key: options.key }),
             concurrency: options.concurrency,
             workers: options.workers,
