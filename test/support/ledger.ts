@@ -114,29 +114,8 @@ export class LedgerReader {
   }
 }
 
-/**
- * Deletes every Redis key under `prefix:` (what a Redis restart without persistence does to one
- * deployment's queues), leaving other prefixes alone. Returns how many keys were deleted.
- *
- * Not atomic: SCAN and DEL run in rounds while a live worker keeps writing, so a job written
- * meanwhile can be left in part (its hash without the list that schedules it, a parent's dependency
- * set without the parent), as an eviction would. The reconciler must recover from that too.
- */
-export async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<number> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
-  try {
-    let deleted = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-    return deleted;
-  } finally {
-    redis.disconnect();
-  }
-}
+/** Deletes every Redis key under `prefix:` (a Redis restart that lost the queues, or a cleanup). */
+export { deleteQueueKeys } from '../../packages/queues/src/queue-keys.js';
 
 /** How many Redis keys exist under `prefix:`. */
 export async function countQueueKeys(redisUrl: string, prefix: string): Promise<number> {

@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Redis } from 'ioredis';
 import { createPrismaClient } from '../../packages/db/src/client.js';
 import { createApiKey } from '../../packages/db/src/repositories/api-keys.js';
 import { createTestDatabase, type TestDatabase } from '../../packages/db/src/testing/index.js';
+import { deleteQueueKeys } from '../../packages/queues/src/queue-keys.js';
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tsxLoader = pathToFileURL(path.join(repositoryRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
@@ -235,22 +235,9 @@ export async function startStack(env: Record<string, string>, options: StackOpti
 
 /** Removes every Redis key under the given queue prefixes (a stack's keys outlive its processes otherwise). */
 export async function removeRedisKeys(redisUrl: string, prefixes: readonly string[]): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-  try {
-    await redis.connect();
-    for (const prefix of prefixes) {
-      const pattern = `${prefix.replace(/[*?[\]\\]/g, (character) => `\\${character}`)}:*`;
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
-    }
-  } catch {
+  for (const prefix of prefixes) {
     // Best effort: a test that stopped Redis on purpose leaves its keys to the next cleanup.
-  } finally {
-    redis.disconnect();
+    await deleteQueueKeys(redisUrl, prefix).catch(() => 0);
   }
 }
 

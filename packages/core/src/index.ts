@@ -3,7 +3,7 @@ export { answersEqual, extractAnswer, normalizeAnswer } from './answers/extract-
 export { guessAnswerType, inferAnswerType } from './answers/infer-answer-type.js';
 export { type CallBudgetInput, remainingPicoUsd, selectAffordableCalls } from './budget/call-budget.js';
 export { type OutputLimit, type OutputLimitInput, outputTokenLimit, tokenCostPicoUsd } from './budget/output-limit.js';
-export { formatUsd, PICO_USD_PER_USD, parseUsd, sumUsd, usdFromNumber } from './budget/usd.js';
+export { formatUsd, PICO_USD_PER_USD, parseUsd, storedBudgetUsd, sumUsd, usdFromNumber } from './budget/usd.js';
 export {
   type AnswerReference,
   answerReferenceSchema,

@@ -61,6 +61,7 @@ export { attemptToObservation, settledObservations } from './pipeline/observatio
 export { performCall, RefusedJobError, RetryableCallError, ThrottledCallError } from './pipeline/perform-call.js';
 export { queryGatewayInput } from './pipeline/query-input.js';
 export { routeQuery } from './pipeline/route-query.js';
+export { deleteQueueKeys } from './queue-keys.js';
 export { createQueues, type QueueSettings, type Queues, type ReplaceOptions } from './queues.js';
 export { defaultReconcileSettings, type ReconcileSettings, reconcileQueries, recoveryRoundAt } from './reconcile.js';
 export { type CallbackUrlCheck, checkCallbackUrl } from './webhooks/callback-url.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { answerTypeSchema, judgeTaskSchema, qualityPresetSchema } from '@switchyard/core';
+import { answerTypeSchema, judgeTaskSchema, qualityPresetSchema, storedBudgetUsd } from '@switchyard/core';
 import { type ApiKeyPrincipal, findQueryByIdempotencyKey, insertQuery, type PrismaClient } from '@switchyard/db';
 import { checkCallbackUrl, type Queues } from '@switchyard/queues';
 import { z } from 'zod';
@@ -155,14 +155,6 @@ function replay(existing: { id: string; status: string; requestHash: string | nu
     body: { id: existing.id, status: existing.status },
     headers: { 'idempotent-replayed': 'true' },
   };
-}
-
-/**
- * A budget as the ledger stores it: 12 decimals, rounded DOWN, so storing never raises a cap (the
- * database would round 1.5e-12 up to 2e-12).
- */
-function storedBudgetUsd(usd: number): string {
-  return usd.toFixed(13).slice(0, -1);
 }
 
 /** JSON with sorted keys, so equal bodies hash equal whatever their key order. */

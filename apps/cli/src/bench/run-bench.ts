@@ -11,7 +11,7 @@ import {
   quoteIdentifier,
   runMigrations,
 } from '@switchyard/db';
-import { createQueues } from '@switchyard/queues';
+import { createQueues, deleteQueueKeys } from '@switchyard/queues';
 import { Redis } from 'ioredis';
 import { launch, stopProcess } from '../stack/launch-processes.js';
 import { startCpuMeter } from './cpu-meter.js';
@@ -317,14 +317,7 @@ export async function runBench(settings: BenchSettings): Promise<BenchResult> {
     await Promise.all(processes.map(({ child }) => stopProcess(child)));
     await prisma.$disconnect();
     if (!settings.keep) {
-      const redis = new Redis(settings.redisUrl);
-      let cursor = '0';
-      do {
-        const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = nextCursor;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
-      redis.disconnect();
+      await deleteQueueKeys(settings.redisUrl, prefix);
       const admin = await connectClient(server.maintenanceUrl, server.redacted);
       try {
         await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);

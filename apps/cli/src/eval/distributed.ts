@@ -1,7 +1,7 @@
 import { formatUsd, type KnobRequest, parseUsd, type RouterArtifact } from '@switchyard/core';
 import type { BenchRecord } from '@switchyard/datasets';
 import { createPrismaClient, type PrismaClient, saveRouterArtifact } from '@switchyard/db';
-import { createQueues, createRedisConnection, type Queues } from '@switchyard/queues';
+import { createQueues, deleteQueueKeys, type Queues } from '@switchyard/queues';
 import { launch, stopProcess } from '../stack/launch-processes.js';
 import { compareCallKeys } from './call-order.js';
 import type { SystemAnswer } from './systems.js';
@@ -173,25 +173,10 @@ export async function startDistributedEval(settings: DistributedSettings): Promi
       );
       await queues.close();
       // What obliterate leaves (the call-queue registry, served models, the batch queue, metrics keys).
-      const redis = createRedisConnection(settings.redisUrl);
-      try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}:*`, 'COUNT', 500);
-          cursor = next;
-          if (keys.length > 0) await redis.unlink(...keys);
-        } while (cursor !== '0');
-      } catch (error) {
-        settings.log(`distributed: could not remove the run's Redis keys (${(error as Error).message})`);
-      } finally {
-        redis.disconnect();
-      }
+      await deleteQueueKeys(settings.redisUrl, prefix).catch((error: Error) => {
+        settings.log(`distributed: could not remove the run's Redis keys (${error.message})`);
+      });
       await prisma.$disconnect();
     },
   };
-}
-
-/** A Redis glob matching `text` literally. */
-function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, (character) => `\\${character}`);
 }

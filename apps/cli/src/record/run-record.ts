@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { access, appendFile, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatUsd, parseUsd } from '@switchyard/core';
+import { formatUsd, parseUsd, storedBudgetUsd } from '@switchyard/core';
 import type { PrismaClient } from '@switchyard/db';
 import { createQueues, type Queues } from '@switchyard/queues';
 import { labelLedgerQuery } from '@switchyard/training';
@@ -398,12 +398,12 @@ export async function runRecord(prisma: PrismaClient, settings: RecordSettings):
 /** The largest per-query budget record takes (the API's limit for maxCostUsd). */
 export const RECORD_MAX_COST_USD = 1_000;
 
-/** A budget as the ledger's decimal string (12 places, rounded down), or an error naming the range. */
+/** A budget as the ledger stores it (storedBudgetUsd), or an error naming the range. */
 export function budgetDecimal(usd: number): string {
   if (!(Number.isFinite(usd) && usd >= 1e-12 && usd <= RECORD_MAX_COST_USD)) {
     throw new RecordInputError(
       `--max-cost-usd must be between 0.000000000001 and ${RECORD_MAX_COST_USD} USD (per prompt), got ${usd}`,
     );
   }
-  return (Math.floor(usd * 1e12) / 1e12).toFixed(12);
+  return storedBudgetUsd(usd);
 }

@@ -49,6 +49,15 @@ export function usdFromNumber(value: number): string {
   return formatUsd(parseUsd(value));
 }
 
+/**
+ * A budget as the ledger stores it: 12 decimals, rounded DOWN, so storing never raises a cap (the
+ * database would round 1.5e-12 up to 2e-12). Callers bound the amount first: from 1e21 on, toFixed
+ * writes an exponent.
+ */
+export function storedBudgetUsd(usd: number): string {
+  return usd.toFixed(FRACTION_DIGITS + 1).slice(0, -1);
+}
+
 function numberToDecimal(value: number): string {
   if (!Number.isFinite(value)) throw new CoreError(`not a USD amount: ${value}`);
   return value.toFixed(FRACTION_DIGITS + 1);
