@@ -361,16 +361,9 @@ describe('durability: Postgres restarts', () => {
   async function outageRun(mode: 'hard' | 'every-statement-fails', slice: [number, number]) {
     const submitted = await submit(stack, records.slice(...slice));
     const ids = submitted.map((item) => item.id);
-    // The snapshot is the read that saw the calls in flight: read again, 30 ms calls may all have ended.
-    let before: Awaited<ReturnType<LedgerReader['attempts']>> = [];
-    await waitFor(
-      'calls in flight',
-      async () => {
-        before = await ledger.attempts(ids);
-        return before.filter((attempt) => attempt.outcome === 'started').length >= 4;
-      },
-      { intervalMs: 10 },
-    );
+    await waitFor('calls in flight', async () => (await progress(ledger, ids)).inFlight >= 4, { intervalMs: 10 });
+
+    const before = await ledger.attempts(ids);
     expect(before.filter((attempt) => attempt.outcome === 'started').length, 'calls in flight').toBeGreaterThan(0);
     await databaseOutage(stack.database.url, 2_000, mode);
     const back = Date.now();
